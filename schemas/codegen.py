@@ -24,10 +24,17 @@ as Avro ``timestamp-millis`` stores them, so a model round-trips through Avro un
 from __future__ import annotations
 
 import datetime as _dt
+import re as _re
 import uuid as _uuid
 from typing import Annotated, ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# The envelope rules. The raw ClickHouse tables enforce the same ones as CHECK constraints
+# (infra/clickhouse/migrations), so an event a Kafka client writes past the API is held to them too.
+MIN_EVENT_TIME = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
+MAX_EVENT_TIME = _dt.datetime(2200, 1, 1, tzinfo=_dt.timezone.utc)
+_NON_BLANK = _re.compile(r"[^\\t\\n\\f\\r\\v ]")  # a character that is not ASCII white space
 
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
@@ -63,13 +70,16 @@ class Event(AvroModel):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
         value = value.astimezone(_dt.timezone.utc)
-        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+        value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+        if not (MIN_EVENT_TIME <= value < MAX_EVENT_TIME):
+            raise ValueError("must be between 2000-01-01 and 2200-01-01 (milliseconds since the epoch)")
+        return value
 
     @field_validator("tenant_id", "app_id", mode="after", check_fields=False)
     @classmethod
-    def _non_empty(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
+    def _non_blank(cls, value: str) -> str:
+        if not _NON_BLANK.search(value):
+            raise ValueError("must not be empty or blank")
         return value
 
     @model_validator(mode="after")

@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS interaction_requests;
+DROP TABLE IF EXISTS retrievals;
+DROP TABLE IF EXISTS cache_decisions;
+DROP TABLE IF EXISTS guardrail_triggers;
+DROP TABLE IF EXISTS llm_responses;
+DROP TABLE IF EXISTS user_signals;
+DROP TABLE IF EXISTS documents;
+DROP TABLE IF EXISTS cache_warm_triggers;
+DROP TABLE IF EXISTS retrain_triggers;
+DROP TABLE IF EXISTS eval_results;
+DROP TABLE IF EXISTS dead_letters;

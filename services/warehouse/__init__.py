@@ -1,0 +1,1 @@
+"""ClickHouse adapter (edge): client factory, migrations, the batch writer used by the warehouse sink."""

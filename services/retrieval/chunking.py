@@ -437,7 +437,7 @@ def split_sentences(text: str) -> list[str]:
         before = text[start:m.start()].rstrip("\"')]")
         last_word = before.rsplit(None, 1)[-1] if before.split() else ""
         stem = last_word.rstrip(".!?").lower()
-        if last_word.endswith(".") and (stem in _ABBREVIATIONS or re.fullmatch(r"[a-z]", stem)):
+        if last_word.endswith(".") and stem in _ABBREVIATIONS:
             continue
         piece = text[start:m.start()].strip()
         if piece:
@@ -460,10 +460,26 @@ class _Unit:
     kind: str  # sentence | item | row | line
 
 
-def _default_counter() -> TokenCounter:
-    from services.embeddings import get_embedder
+_COUNTER: TokenCounter | None = None
 
-    return get_embedder().count_tokens
+
+def _default_counter() -> TokenCounter:
+    """Word pieces of the shared embedder's tokenizer, *without* truncation.
+
+    (``Embedder.count_tokens`` reuses the embedding tokenizer, which truncates at 256 word pieces, so it
+    cannot see that a unit is over budget; this counter loads the same ``tokenizer.json`` untruncated.)
+    """
+    global _COUNTER
+    if _COUNTER is None:
+        from tokenizers import Tokenizer
+
+        from services.embeddings.model import TOKENIZER_PATH
+
+        tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+        tok.no_truncation()
+        tok.no_padding()
+        _COUNTER = lambda text: len(tok.encode(text, add_special_tokens=False).ids) if text else 0  # noqa: E731
+    return _COUNTER
 
 
 class Chunker:

@@ -44,8 +44,8 @@ def load_jsonl(path: str | Path) -> list[dict]:
 
 def load_corpus(path: str | Path) -> list[dict]:
     """Documents as dicts with ``_id``, ``title``, ``text``."""
-    return [{"_id": str(d["_id"]), "title": d.get("title") or "", "text": d.get("text") or ""}
-            for d in load_jsonl(path)]
+    return [{"_id": str(d["_id"]), "title": d.get("title") or "", "text": d.get("text") or "",
+             "content_type": d.get("content_type") or "text/plain"} for d in load_jsonl(path)]
 
 
 def load_queries(path: str | Path) -> dict[str, str]:
@@ -131,8 +131,8 @@ def build_index(corpus: Iterable[Mapping], config: IndexConfig | None = None, em
 
         cache = EmbeddingCache.for_embedder(index.embedder)
     index.embedding_cache = cache
-    index.add_documents(({"doc_id": d["_id"], "title": d.get("title"), "text": d.get("text", "")} for d in corpus),
-                        progress=progress)
+    index.add_documents(({"doc_id": d["_id"], "title": d.get("title"), "text": d.get("text", ""),
+                          "content_type": d.get("content_type", "text/plain")} for d in corpus), progress=progress)
     return index
 
 

@@ -123,8 +123,7 @@ class HybridIndex:
         self.reranker = reranker
         self.embedding_cache = embedding_cache
         self.analyzer = Analyzer(self.config.analyzer)
-        self.chunker = Chunker(self.config.max_tokens, self.config.overlap_sentences,
-                               count_tokens=(embedder.count_tokens if embedder is not None else None))
+        self.chunker = Chunker(self.config.max_tokens, self.config.overlap_sentences)
         self._bm25 = LiveBM25(self.analyzer, self.config.bm25)
         self._dense = DenseIndex(self.config.hnsw)
         self._docs: dict[str, _DocState] = {}

@@ -1,0 +1,460 @@
+"""Grounding and self-consistency (layer ``semantic``): codes ``ungrounded`` and ``inconsistent``.
+
+Grounding splits an answer into claims (sentences and list items; questions, greetings and hedges such as
+"I hope this helps" are not claims) and checks each against the retrieved passages:
+
+1. **Facts**: every number (``1,200`` = ``1200`` = ``1.2 thousand``), percentage, date (month names and ISO dates
+   normalise to the same tokens), currency and named entity (capitalised words and acronyms) in the claim must
+   occur in the context. A missing one makes the claim ``ungrounded`` (``label`` = ``unsupported_number`` /
+   ``unsupported_entity`` / ``unsupported_date`` / ``unsupported_currency``).
+2. **Polarity**: when the claim closely mirrors one context sentence but only one of them is negated,
+   the claim contradicts the context (``label`` = ``contradiction``).
+3. **Support**: lexical token recall against the best passage; when it is below
+   ``Policy.grounding_lexical_support``, the claim's embedding is compared with the passage embeddings
+   (claims needing it are embedded in one batch; passage embeddings can be passed in precomputed, as retrieval
+   already has them). Too little of both -> ``ungrounded`` (``label`` = ``unsupported``).
+
+Each trigger's span is the claim's span in the answer.
+
+Self-consistency (:func:`self_consistency`) scores agreement between several sampled answers to one prompt:
+the mean pairwise product of embedding cosine and fact agreement (Jaccard of the numbers/entities each sample
+asserts). Below ``Policy.consistency_threshold`` it emits ``inconsistent``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
+from services.guardrails.triggers import Layer, Severity, Stage, Trigger
+
+
+class EmbedderLike(Protocol):
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+STOPWORDS = frozenset("""
+a an the and or but if then else of to in on at by for with from as into onto over under about above below
+is are was were be been being am do does did done doing have has had having can could may might must shall
+should will would it its it's this that these those there here their them they he she him her his hers we us
+our you your i me my mine not no nor so than too very just also only such both each few more most other some
+any all own same what which who whom whose when where why how while during before after again further once
+up down out off between through until against because s t don now per via i.e e.g etc yes
+roughly approximately about around nearly almost some over under just
+""".split())
+NEGATIONS = frozenset("not no never none nobody nothing neither nor cannot can't don't doesn't didn't isn't "
+                      "aren't wasn't weren't won't wouldn't shouldn't couldn't hasn't haven't hadn't without "
+                      "n't".split())
+# Antonym pairs (stems): a claim that uses one side where the matching context sentence uses the other
+# contradicts it ("insulin raises glucose" vs "insulin lowers glucose").
+_ANTONYM_PAIRS = [
+    ("increas", "decreas"), ("rais", "lower"), ("rise", "fall"), ("higher", "lower"), ("more", "less"),
+    ("more", "fewer"), ("larger", "smaller"), ("largest", "smallest"), ("bigger", "smaller"), ("above", "below"),
+    ("before", "after"), ("always", "never"), ("allow", "forbid"), ("allow", "prohibit"), ("includ", "exclud"),
+    ("open", "clos"), ("gain", "loss"), ("first", "last"), ("positive", "negative"), ("true", "false"),
+    ("accept", "reject"), ("win", "lose"), ("row", "column"), ("minimum", "maximum"), ("min", "max"),
+    ("earlier", "later"), ("faster", "slower"), ("cheaper", "expensive"), ("public", "private"),
+    ("north", "south"), ("east", "west"), ("left", "right"), ("enabl", "disabl"), ("valid", "invalid"),
+    ("limited", "unlimited"), ("add", "remov"), ("start", "end"), ("light", "heavy"), ("hot", "cold"),
+    ("synchronous", "asynchronous"), ("online", "offline"), ("import", "export"), ("buy", "sell"),
+    ("borrow", "lend"), ("inner", "outer"), ("upper", "lower"), ("up", "down"), ("high", "low"),
+]
+ANTONYMS: dict[str, set[str]] = {}
+for _a, _b in _ANTONYM_PAIRS:
+    ANTONYMS.setdefault(_a, set()).add(_b)
+    ANTONYMS.setdefault(_b, set()).add(_a)
+MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september october "
+                                         "november december".split())}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+MONTH_NAMES = {i: m for m, i in MONTHS.items() if len(m) > 4 or m == "may"}
+CURRENCIES = {"$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "€": "eur", "eur": "eur", "euro": "eur",
+              "euros": "eur", "£": "gbp", "gbp": "gbp", "pound": "gbp", "pounds": "gbp", "¥": "jpy", "jpy": "jpy",
+              "yen": "jpy", "chf": "chf", "francs": "chf", "cad": "cad", "aud": "aud", "inr": "inr", "rupees": "inr"}
+MULTIPLIERS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
+               "trillion": 1e12, "tn": 1e12}
+NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+                "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+                "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+                "dozen": 12, "half": 0.5, "twice": 2, "double": 2, "once": 1}
+NON_CLAIM = re.compile(
+    r"^(?:(?:sure|certainly|of course|great question|absolutely|okay|ok|thanks|thank you|hello|hi)\b[!.,]?\s*$"
+    r"|i hope (?:this|that) helps|let me know|feel free to|hope this helps|here(?:'s| is| are) (?:the|a|an|what|some)\b"
+    r"[^.]{0,40}:?$|is there anything else|happy to help|based on the (?:provided |given )?(?:context|documents?)[,:]?$"
+    r"|according to the (?:provided |given )?(?:context|documents?)[,:]?$)", re.I)
+
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+|[。！？]+|\n+")
+_ABBREV = frozenset("mr ms mrs dr st jr sr vs inc ltd co no fig approx etc e.g i.e u.s u.k prof dept est gen col".split())
+_LIST_MARK = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)])\s+")
+_CITATION = re.compile(r"\s*\[(?:\d+|[a-z]?\d+(?:,\s*\d+)*)\]")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(
+    r"(?P<cur>[$€£¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s?(?P<pct>%|percent\b|per cent\b))?"
+    r"(?:\s?(?P<mult>thousand|million|billion|trillion|bn|mn|tn|k|m|b)\b)?", re.I)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_CAPWORD = re.compile(r"\b(?:[A-Z][a-z0-9]+(?:['’]s)?|[A-Z]{2,}[a-z]?s?|[A-Z][a-z]*[A-Z][A-Za-z]*|[a-z]+[A-Z][A-Za-z]*)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Facts:
+    numbers: set[float] = field(default_factory=set)
+    entities: set[str] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)
+    currencies: set[str] = field(default_factory=set)
+
+
+def split_claims(text: str) -> list[Claim]:
+    """Claims of an answer with their spans; non-claims (questions, pleasantries, headings) are dropped."""
+    claims: list[Claim] = []
+    pos = 0
+    for end, nxt in _sentence_bounds(text):
+        piece = text[pos:end]
+        lead = len(piece) - len(piece.lstrip())
+        body = piece.strip()
+        start = pos + lead
+        pos = nxt
+        mark = _LIST_MARK.match(body)
+        if mark:
+            start += mark.end()
+            body = body[mark.end():]
+        if not body or body.endswith("?") or body.endswith("？") or body.endswith(":"):
+            continue
+        if NON_CLAIM.search(body) or len(_TOKEN.findall(body)) < 3:
+            continue
+        claims.append(Claim(body, start, start + len(body)))
+    return claims
+
+
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """``(end_of_sentence, start_of_next)`` pairs; abbreviations and initials do not end a sentence."""
+    out = []
+    for m in _BOUNDARY.finditer(text):
+        if m.group(0)[0] == ".":
+            word = re.search(r"([A-Za-z.]+)$", text[: m.start()])
+            w = word.group(1).lower() if word else ""
+            if w in _ABBREV or (len(w) == 1 and text[m.start() - 1].isupper()):
+                continue
+        end = m.start() + (len(m.group(0).rstrip()) if not m.group(0).isspace() else 0)
+        out.append((end, m.end()))
+    out.append((len(text), len(text)))
+    return out
+
+
+def _stem(tok: str) -> str:
+    t = tok.lower().replace("’", "'")
+    if t.endswith("'s"):
+        t = t[:-2]
+    for suf in ("ing", "ed", "es", "s", "ly"):
+        if len(t) > len(suf) + 3 and t.endswith(suf):
+            return t[: -len(suf)]
+    return t
+
+
+def content_tokens(text: str) -> set[str]:
+    out = set()
+    for t in _TOKEN.findall(text):
+        if t[0].isdigit():
+            continue
+        parts = [t] + (t.split("-") if "-" in t else [])
+        out.update(_stem(p) for p in parts if p and p.lower() not in STOPWORDS)
+    return out
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def extract_facts(text: str, *, is_context: bool = False, sentence_initial: bool = False) -> Facts:
+    """Numbers, months, currencies and named entities asserted in ``text``."""
+    f = Facts()
+    for m in _ISO_DATE.finditer(text):
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= mo <= 12:
+            f.numbers.update({float(y), float(d)})
+            f.months.add(mo)
+    for m in _SLASH_DATE.finditer(text):
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        f.numbers.update({float(y), float(a), float(b)})
+        if is_context:  # ambiguous day/month order: accept either month in the context
+            f.months.update(x for x in (a, b) if 1 <= x <= 12)
+    dated = " ".join((_ISO_DATE.sub(" ", _SLASH_DATE.sub(" ", text))).split())
+    for m in _NUMBER.finditer(dated):
+        value = _num(m.group("num"))
+        mult = (m.group("mult") or "").lower()
+        if mult in ("m", "b", "k") and not m.group("cur") and not is_context:
+            mult = mult if re.match(r"\s?[kmb]\b", dated[m.end("num"):m.end("num") + 2] or "") else ""
+        if mult:
+            f.numbers.add(value * MULTIPLIERS[mult])
+            if is_context:
+                f.numbers.add(value)
+        else:
+            f.numbers.add(value)
+        if m.group("cur"):
+            f.currencies.add(CURRENCIES[m.group("cur")])
+    lowered = dated.lower()
+    for tok in re.findall(r"[a-z]+", lowered):
+        if tok in NUMBER_WORDS and (is_context or tok not in ("one", "once", "half", "double")):
+            f.numbers.add(float(NUMBER_WORDS[tok]))
+        if tok in MONTHS and (tok != "may" or re.search(r"\bmay\s+\d", lowered)):
+            f.months.add(MONTHS[tok])
+        if tok in CURRENCIES:
+            f.currencies.add(CURRENCIES[tok])
+    for m in re.finditer(r"\b(\d+(?:\.\d+)?)\s?(?:thousand|million|billion|trillion)\b", lowered):
+        pass  # already handled by _NUMBER's multiplier group
+    for m in _CAPWORD.finditer(text):
+        word = m.group(0)
+        low = _stem(word)
+        if low in STOPWORDS or word.lower() in STOPWORDS or word.lower() in MONTHS:
+            continue
+        if not (is_context or sentence_initial) and _sentence_initial(text, m.start()) and not _looks_like_name(word):
+            continue
+        f.entities.add(low)
+    return f
+
+
+def _sentence_initial(text: str, i: int) -> bool:
+    before = text[:i].rstrip()
+    return not before or before[-1] in ".!?:;\n\"'(-•*" or bool(re.search(r"(?:^|\n)\s*(?:[-*•]|\d+[.)])\s*$", text[:i]))
+
+
+def _looks_like_name(word: str) -> bool:
+    return any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+
+
+def _numbers_match(x: float, pool: set[float]) -> bool:
+    return any(abs(x - y) <= 1e-9 * max(1.0, abs(x)) for y in pool)
+
+
+def _context_sentences(passages: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for p in passages:
+        out.extend(s for s in re.split(r"(?<=[.!?])\s+|\n+", p) if s.strip())
+    return out
+
+
+def _antonym_flip(claim_tokens: set[str], sentence_tokens: set[str]) -> str | None:
+    """A context word whose antonym the claim uses instead of it (e.g. claim 'raise', context 'lower')."""
+    for tok in claim_tokens - sentence_tokens:
+        for opposite in ANTONYMS.get(tok, ()):
+            if opposite in sentence_tokens and opposite not in claim_tokens:
+                return opposite
+    return None
+
+
+def _negated(tokens: list[str]) -> bool:
+    return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimVerdict:
+    claim: Claim
+    supported: bool
+    reason: str
+    lexical: float
+    semantic: float | None
+    note: str = ""
+
+
+class GroundingContext:
+    """Precomputed view of the retrieved passages (reuse it for several answers against the same context)."""
+
+    def __init__(self, passages: Sequence[str], passage_vectors: np.ndarray | None = None) -> None:
+        self.passages = [p for p in passages if p and p.strip()]
+        self.tokens = [content_tokens(p) for p in self.passages]
+        self.all_tokens = set().union(*self.tokens) if self.tokens else set()
+        self.raw_lower = " ".join(self.passages).lower()
+        self.words = [w.lower() for w in re.findall(r"[A-Za-z]+", " ".join(self.passages))]
+        self.word_set = {_stem(t) for t in _TOKEN.findall(" ".join(self.passages))}
+        self.facts = extract_facts(" ".join(self.passages), is_context=True)
+        self.sentences = _context_sentences(self.passages)
+        self.sentence_tokens = [content_tokens(s) for s in self.sentences]
+        self.vectors = passage_vectors
+
+    def ensure_vectors(self, embedder: EmbedderLike) -> np.ndarray:
+        if self.vectors is None:
+            self.vectors = embedder.embed(self.passages) if self.passages else np.zeros((0, 1), np.float32)
+        return self.vectors
+
+
+def _missing_fact(claim: Claim, ctx: GroundingContext) -> tuple[str, str] | None:
+    facts = extract_facts(claim.text)
+    for x in sorted(facts.numbers):
+        if not _numbers_match(x, ctx.facts.numbers):
+            return "unsupported_number", f"number {x:g} not in context"
+    for mo in sorted(facts.months):
+        if mo not in ctx.facts.months:
+            return "unsupported_date", f"month {MONTH_NAMES.get(mo, mo)} not in context"
+    for cur in sorted(facts.currencies):
+        if cur not in ctx.facts.currencies:
+            return "unsupported_currency", f"currency {cur} not in context"
+    for ent in sorted(facts.entities):
+        if not _entity_in_context(ent, ctx):
+            return "unsupported_entity", "named entity not in context"
+    return None
+
+
+DEMONYMS = {"french": "france", "german": "germany", "spanish": "spain", "english": "england", "british": "britain",
+            "american": "america", "chinese": "china", "japanese": "japan", "italian": "italy", "european": "europe",
+            "russian": "russia", "dutch": "netherlands", "swiss": "switzerland", "indian": "india", "greek": "greece",
+            "irish": "ireland", "polish": "poland", "swedish": "sweden", "korean": "korea", "brazilian": "brazil",
+            "mexican": "mexico", "canadian": "canada", "australian": "australia", "turkish": "turkey"}
+
+
+def _entity_in_context(ent: str, ctx: "GroundingContext") -> bool:
+    if ent in ctx.word_set or ent in ctx.all_tokens or ent in ctx.raw_lower:
+        return True
+    country = DEMONYMS.get(ent)
+    if country and country in ctx.raw_lower:
+        return True
+    if ent in DEMONYMS.values() and any(d in ctx.word_set for d, c in DEMONYMS.items() if c == ent):
+        return True
+    if len(ent) >= 6 and any(len(w) >= 6 and w[:5] == ent[:5] for w in ctx.word_set):
+        return True
+    return 2 <= len(ent) <= 6 and ent.isalpha() and _acronym_in(ent, ctx.words)
+
+
+def _acronym_in(acronym: str, words: Sequence[str]) -> bool:
+    """``dbms`` matches "database management system"; ``olap`` matches "online analytical processing"."""
+    n = len(acronym)
+    for i in range(len(words)):
+        if not words[i].startswith(acronym[0]):
+            continue
+        k, j = 0, i
+        while k < n and j < len(words) and j - i < n:
+            w = words[j]
+            if not w.startswith(acronym[k]):
+                break
+            k += 1
+            pos = 1
+            while k < n and pos < len(w):  # letters taken from inside the same word (d-b in "database")
+                found = w.find(acronym[k], pos)
+                if found < 0 or (k + 1 < n and j + 1 < len(words) and words[j + 1].startswith(acronym[k])):
+                    break
+                pos, k = found + 1, k + 1
+            j += 1
+        if k == n:
+            return True
+    return False
+
+
+def _lexical(claim_tokens: set[str], ctx: GroundingContext) -> tuple[float, int]:
+    """Best token recall of the claim against one passage, and the index of the best context sentence."""
+    if not claim_tokens:
+        return 1.0, -1
+    best = max((len(claim_tokens & t) / len(claim_tokens) for t in ctx.tokens), default=0.0)
+    best_sent, best_overlap = -1, 0.0
+    for i, st in enumerate(ctx.sentence_tokens):
+        ov = len(claim_tokens & st) / len(claim_tokens)
+        if ov > best_overlap:
+            best_sent, best_overlap = i, ov
+    return best, best_sent
+
+
+def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_POLICY,
+                  embedder: EmbedderLike | None = None) -> list[ClaimVerdict]:
+    """A verdict per claim of ``answer``; embeds only the claims lexical support cannot settle (one batch)."""
+    verdicts: list[ClaimVerdict | None] = []
+    pending: list[tuple[int, Claim, float]] = []
+    for claim in split_claims(answer):
+        missing = _missing_fact(claim, ctx)
+        toks = content_tokens(claim.text)
+        lex, sent_idx = _lexical(toks, ctx)
+        if missing:
+            verdicts.append(ClaimVerdict(claim, False, missing[0], lex, None, missing[1]))
+            continue
+        if sent_idx >= 0:
+            sent = ctx.sentences[sent_idx]
+            sent_overlap = len(toks & ctx.sentence_tokens[sent_idx]) / max(1, len(toks))
+            claim_neg = _negated(re.findall(r"[a-z']+", claim.text.lower()))
+            sent_neg = _negated(re.findall(r"[a-z']+", sent.lower()))
+            if sent_overlap >= 0.6 and claim_neg != sent_neg:
+                verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
+                continue
+            flipped = _antonym_flip(toks, ctx.sentence_tokens[sent_idx])
+            if flipped and sent_overlap >= 0.3:
+                verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"antonym of {flipped!r}"))
+                continue
+        if lex >= policy.grounding_lexical_support:
+            verdicts.append(ClaimVerdict(claim, True, "lexical", lex, None))
+            continue
+        pending.append((len(verdicts), claim, lex))
+        verdicts.append(None)
+    if pending:
+        if embedder is None:
+            from services.embeddings import get_embedder
+
+            embedder = get_embedder()
+        pvecs = ctx.ensure_vectors(embedder)
+        cvecs = embedder.embed([c.text for _, c, _ in pending])
+        sims = (cvecs @ pvecs.T).max(axis=1) if len(pvecs) else np.zeros(len(pending))
+        for (i, claim, lex), sim in zip(pending, sims):
+            sim = float(sim)
+            toks = content_tokens(claim.text)
+            novel = len(toks - ctx.all_tokens)
+            # A claim that brings new content words needs stronger semantic evidence.
+            need = policy.grounding_embedding_support + (0.05 if novel >= 2 else 0.0) + (0.05 if novel >= 3 else 0.0)
+            ok = (sim >= need and lex >= 0.4) or (sim >= max(0.8, need) and lex >= 0.25)
+            verdicts[i] = ClaimVerdict(claim, ok, "semantic" if ok else "unsupported", lex, sim)
+    return [v for v in verdicts if v is not None]
+
+
+def check_grounding(answer: str, passages: Sequence[str] | GroundingContext, policy: Policy = DEFAULT_POLICY, *,
+                    passage_vectors: np.ndarray | None = None, embedder: EmbedderLike | None = None,
+                    stage: Stage = Stage.OUTPUT) -> list[Trigger]:
+    """``ungrounded`` triggers, one per unsupported claim (span = the claim in ``answer``)."""
+    ctx = passages if isinstance(passages, GroundingContext) else GroundingContext(passages, passage_vectors)
+    out = []
+    for v in assess_claims(answer, ctx, policy, embedder):
+        if v.supported:
+            continue
+        detail = f"{v.note or v.reason}: lexical={v.lexical:.2f}"
+        if v.semantic is not None:
+            detail += f" semantic={v.semantic:.2f}"
+        sev = Severity.HIGH if v.reason.startswith("unsupported_") or v.reason == "contradiction" else Severity.MEDIUM
+        out.append(make_trigger(Layer.SEMANTIC, "ungrounded", sev, stage=stage, span=(v.claim.start, v.claim.end),
+                                label=v.reason, detail=detail))
+    return out
+
+
+def self_consistency(samples: Sequence[str], policy: Policy = DEFAULT_POLICY, *,
+                     embedder: EmbedderLike | None = None, vectors: np.ndarray | None = None,
+                     stage: Stage = Stage.OUTPUT) -> tuple[float, list[Trigger]]:
+    """Agreement in [0, 1] between sampled answers, and an ``inconsistent`` trigger when below the threshold."""
+    texts = [s for s in samples if s and s.strip()]
+    if len(texts) < 2:
+        return 1.0, []
+    if vectors is None:
+        if embedder is None:
+            from services.embeddings import get_embedder
+
+            embedder = get_embedder()
+        vectors = embedder.embed(texts)
+    facts = []
+    for t in texts:
+        f = extract_facts(t, sentence_initial=True)
+        facts.append({f"n:{x:g}" for x in f.numbers} | {f"e:{e}" for e in f.entities} | {f"m:{m}" for m in f.months})
+    scores = []
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            cos = float(np.clip(vectors[i] @ vectors[j], 0.0, 1.0))
+            union = facts[i] | facts[j]
+            agree = len(facts[i] & facts[j]) / len(union) if union else 1.0
+            scores.append(cos * (0.4 + 0.6 * agree))
+    score = float(np.mean(scores))
+    if score >= policy.consistency_threshold:
+        return score, []
+    return score, [make_trigger(Layer.SEMANTIC, "inconsistent", Severity.MEDIUM, stage=stage, label="self_consistency",
+                                detail=f"agreement={score:.2f} over {len(texts)} samples")]

@@ -1,0 +1,400 @@
+"""Prompt-injection and jailbreak detection (layer ``safety``, code ``prompt_injection``).
+
+The detector scores a text from general attack patterns, not memorised strings. Four families, each in
+English, German, French, Spanish and Chinese (simplified and traditional):
+
+* ``instruction_override``: an override verb aimed at prior/system instructions
+  ("ignore all previous instructions", "vergiss alle bisherigen Anweisungen", "忽略之前的所有指令");
+* ``role_play``: persona jailbreaks that shed restrictions ("you are now DAN", "developer mode",
+  "pretend you have no restrictions", "tu es maintenant ... sans restrictions");
+* ``prompt_exfiltration``: requests to reveal the system prompt or hidden instructions;
+* ``delimiter_injection``: forged chat-template tokens and role headers (``<|im_start|>system``, ``[INST]``,
+  ``### System:``, ``</user>``), and indirect-injection tells in documents ("if you are an AI reading this",
+  "do not tell the user", exfiltration through Markdown image URLs).
+
+Patterns run on every :func:`~services.guardrails.normalize.normalize` segment (folded, tag-stripped, HTML /
+Markdown comments, decoded base64/hex/percent blobs, de-spaced and de-leeted spellings), so obfuscation does not
+hide a match. A pattern quoted inside a question *about* prompt injection ("what does 'ignore previous
+instructions' do?") is discounted.
+
+A second, independent signal is the cosine between the request embedding (shared with retrieval and the cache)
+and a curated attack set (``data/attacks.jsonl``), compared with the closest of a set of benign security
+questions (``data/benign_anchors.jsonl``) to keep "how do I defend against prompt injection?" apart from an attack.
+
+The score is the sum over families of the best pattern weight in each, plus the embedding contribution; at or
+above ``Policy.injection_threshold`` (1.0) the text is an injection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from services.guardrails.normalize import _INVISIBLE, Segment, normalize
+from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
+from services.guardrails.triggers import Layer, Severity, Stage, Trigger
+
+DATA_DIR = Path(__file__).with_name("data")
+
+_W = r"[\w'’-]+"  # one word
+_GAP = lambda n: rf"(?:\W+{_W}){{0,{n}}}\W+"  # noqa: E731 - up to n intervening words
+
+
+def _rx(p: str) -> re.Pattern[str]:
+    return re.compile(p, re.I | re.S)
+
+
+# --- English ------------------------------------------------------------------------------------------------
+# Dismissal verbs; technical verbs (override, bypass, disable) get a stricter pattern because "override the default
+# command" or "bypass the cache" are everyday engineering talk.
+_EN_VERB = (r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|abandon|discard|neglect|set\s+aside"
+            r"|pay\s+no\s+attention\s+to|do\s+not\s+follow|don'?t\s+follow|stop\s+following|no\s+longer\s+follow"
+            r"|never\s+mind|nevermind)")
+_EN_TECH_VERB = r"(?:override|overrule|bypass|circumvent|get\s+around|disable|turn\s+off|deactivate|remove|lift|drop)"
+_EN_PRIOR = (r"(?:previous|previously|prior|preceding|above|earlier|former|initial|original|old|existing|foregoing"
+             r"|system|developer|safety|given|past|all|any|every|your|these|those|the)")
+_EN_TECH_TARGET = (r"(?:instructions|rules|guidelines|system\s+prompt|restrictions|safeguards|safety\s+(?:filters?|measures|"
+                   r"settings|protocols?)|guardrails|content\s+(?:polic(?:y|ies)|filters?)|programming|ethical\s+guidelines"
+                   r"|limitations|constraints|alignment)")
+_EN_TARGET = (r"(?:instructions?|guidance|briefing|directions?|directives?|rules?|guidelines?|prompts?|commands?|orders?|context|constraints?"
+              r"|restrictions?|programming|guardrails?|polic(?:y|ies)|messages?|training|safeguards?|limitations?"
+              r"|prompting|conditioning|content\s+polic(?:y|ies))")
+_EN_RESTRICT = (r"(?:restrictions?|limits?|limitations?|rules|filters?|filtering|guidelines|censorship|constraints?"
+                r"|boundaries|ethics|morals|safeguards|guardrails|polic(?:y|ies))")
+
+# --- German (umlauts folded: ü -> u) -------------------------------------------------------------------------
+_DE_VERB = (r"(?:ignorier(?:e|en|t)?|vergiss|vergesst|vergessen|missachte(?:n|t)?|uberspring(?:e|en)?|verwirf|verwerfen"
+            r"|hor\s+auf\s+(?:mit|zu)|befolge\s+nicht|beachte\s+nicht|setze?\s+(?:\w+\s+){0,3}ausser\s+kraft)")
+_DE_TARGET = (r"(?:anweisung(?:en)?|instruktion(?:en)?|regeln|befehle?|vorgaben|richtlinien|anordnungen|einschrankungen"
+              r"|systemprompts?|prompts?|vorschriften)")
+_DE_PRIOR = (r"(?:vorherige[nmrs]?|bisherige[nmrs]?|obige[nmrs]?|vorige[nmrs]?|fruhere[nmrs]?|ursprungliche[nmrs]?"
+             r"|vorangegangene[nmrs]?|alle[nmrs]?|samtliche[nmrs]?|deine[nmrs]?|ihre[nmrs]?|jegliche[nmrs]?|die|den|system\w*)")
+# --- French (accents folded) ---------------------------------------------------------------------------------
+_FR_VERB = (r"(?:ignore[rsz]?|ignorons|oublie[rsz]?|oublions|ne\s+tien[st]?\s+pas\s+compte\s+d[eu']s?"
+            r"|ne\s+tenez\s+pas\s+compte\s+d[eu']s?|fai(?:s|tes)\s+abstraction\s+d[eu']s?|neglige[rz]?|contourne[rz]?"
+            r"|passe[rz]?\s+outre|abandonne[rz]?|ecarte[rz]?)")
+_FR_TARGET = r"(?:instructions?|consignes?|regles?|directives?|ordres?|commandes?|prompts?|contraintes?|restrictions?)"
+_FR_PRIOR = (r"(?:precedentes?|anterieures?|ci-dessus|d'avant|initiales?|originales?|du\s+systeme|systeme|toutes|tous"
+             r"|tes|vos|ces)")
+# --- Spanish (accents folded) --------------------------------------------------------------------------------
+_ES_VERB = (r"(?:ignora[rn]?|ignore[ns]?|ignoren|olvida[rn]?|olvide[ns]?|omite|omita[ns]?|omitir|descarta[rn]?"
+            r"|haz\s+caso\s+omiso\s+(?:a|de)|no\s+hagas\s+caso\s+(?:a|de)|desatiende|salta(?:te)?|pasa\s+por\s+alto"
+            r"|deja\s+de\s+seguir|no\s+sigas)")
+_ES_TARGET = r"(?:instrucciones|instruccion|indicaciones|reglas|ordenes|directrices|normas|comandos|restricciones|prompts?)"
+_ES_PRIOR = (r"(?:anteriores|previas|previos|de\s+arriba|iniciales|originales|del\s+sistema|todas|todos|tus|sus"
+             r"|estas|esas)")
+# --- Chinese (simplified + traditional) ----------------------------------------------------------------------
+_ZH_VERB = r"(?:忽略|忽视|忽視|无视|無視|不要理会|不要理會|不要管|别管|別管|忘记|忘記|忘掉|抛开|拋開|放弃|放棄|绕过|繞過|跳过|跳過|不再遵守|停止遵守|不用遵守|不必遵守|不要遵守|违反|違反|撤销|撤銷)"
+_ZH_PRIOR = r"(?:之前|以前|先前|此前|上面|上述|以上|前面|原来|原來|原有|原始|原先|所有|全部|一切|系统|系統|你的|开发者|開發者|安全)"
+_ZH_TARGET = r"(?:指令|指示|说明|說明|规则|規則|提示|命令|要求|设定|設定|限制|约束|約束|规定|規定|规范|規範|准则|準則)"
+_ZH_LIMIT = r"(?:限制|约束|約束|规则|規則|审查|審查|过滤|過濾|道德|伦理|倫理|准则|準則|底线|底線)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    family: str
+    weight: float
+    regex: re.Pattern[str]
+    lang: str
+
+
+def _p(family: str, weight: float, lang: str, pattern: str) -> _Pattern:
+    return _Pattern(family, weight, _rx(pattern), lang)
+
+
+OVERRIDE, ROLE, EXFIL, DELIM = "instruction_override", "role_play", "prompt_exfiltration", "delimiter_injection"
+
+PATTERNS: tuple[_Pattern, ...] = (
+    # ---------------- instruction override ----------------
+    # "ignore my previous message" is a user correcting themselves, not an override.
+    _p(OVERRIDE, 1.0, "en", rf"\b{_EN_VERB}(?!\W+(?:my|our)\b){_GAP(3)}{_EN_PRIOR}{_GAP(2)}{_EN_TARGET}\b"),
+    _p(OVERRIDE, 1.0, "en", rf"\b{_EN_TECH_VERB}{_GAP(3)}(?:your|all|any|the|previous|prior|system|safety|ethical|content|these){_GAP(2)}{_EN_TECH_TARGET}\b"),
+    _p(OVERRIDE, 1.0, "en", rf"\b{_EN_VERB}\W+(?:all\W+|everything\W+|anything\W+)?(?:(?:that\W+)?(?:you\W+)?(?:were|have\s+been|was|i|we)\W+(?:told|given|said|instructed|taught)|(?:you|i)\W+(?:said|wrote)\W+(?:above|before|earlier)|(?:above|before\s+this|prior\s+to\s+this|so\s+far|up\s+to\s+now))"),
+    _p(OVERRIDE, 1.0, "en", rf"\b{_EN_VERB}\s+(?:what|everything|anything|whatever|all)\s+(?:[\w'’]+\s+){{0,3}}(?:told|said\s+to|instructed|taught|gave|asked)\s+you\b"),
+    _p(OVERRIDE, 0.8, "en", rf"\b{_EN_VERB}\s+the\s+user'?s?\s*(?:question|request|query|message|instructions|input)?\s+(?:and|instead)\b"),
+    _p(OVERRIDE, 1.0, "en", rf"\b(?:forget|disregard|ignore)\s+(?:about\s+)?(?:all\s+|everything\s+)?(?:your|the)\s+(?:rules|instructions|guidelines|programming|training|restrictions|constraints|safety)"),
+    _p(OVERRIDE, 0.6, "en", r"\b(?:new|updated|real|actual|true|revised|overriding|secret|additional|hidden)\s+(?:instructions?|directives?|task|orders?|rules|system\s+prompt|objective|mission)\s*(?::|are\b|is\b|follow\b)"),
+    _p(OVERRIDE, 0.6, "en", r"\bfrom\s+now\s+on\W+(?:you\s+(?:will|must|shall|are|should|only|always|never|can)|respond|answer|reply|act|only|always|never|ignore)"),
+    _p(OVERRIDE, 0.5, "en", r"\binstead\W+(?:of\s+\w+ing[^.]{0,40}\W+)?(?:you\s+(?:must|should|will)\s+)?(?:just\s+|only\s+)?(?:say|reply|respond|output|print|write|answer)\s+(?:with\s+)?[\"'“«]"),
+    _p(OVERRIDE, 1.0, "en", r"\byour\s+(?:previous|prior|preceding|earlier|above|original|initial|old|system|existing)\s+(?:instructions|rules|guidelines|guidance|directions|prompts?|directives|constraints|restrictions)\b[^.\n]{0,30}\b(?:void|cancel+ed|revoked|obsolete|replaced|lifted|no\s+longer\s+(?:apply|valid|active|in\s+effect)|(?:just\s+)?a\s+test|fake|not\s+real|invalid|deprecated|overridden|superseded|null|expired|suspended|disabled)\b"),
+    _p(OVERRIDE, 0.6, "en", r"\b(?:the|all|any)\s+(?:previous|prior|preceding|earlier|above|original|initial|old|system|existing)\s+(?:instructions|guidelines|guidance|directions|prompts?|directives)\b[^.\n]{0,30}\b(?:void|cancel+ed|revoked|obsolete|replaced|lifted|no\s+longer\s+(?:apply|valid|active|in\s+effect)|(?:just\s+)?a\s+test|fake|not\s+real|invalid|deprecated|overridden|superseded|null|expired|suspended|disabled)\b"),
+    _p(OVERRIDE, 0.6, "any", r"\b(?:priority|admin|administrator|system|emergency|security|developer|root|master)\s+override\b|\boverride\s+(?:code|mode|command|protocol)\b"),
+    _p(OVERRIDE, 0.5, "en", r"\b(?:do\s+not|don'?t|never)\s+(?:obey|follow|listen\s+to|adhere\s+to|comply\s+with)\s+(?:your|the|any)\s+(?:\w+\s+)?(?:instructions|rules|guidelines|developers?|creators?|system\s+prompt|polic(?:y|ies))"),
+    _p(OVERRIDE, 1.0, "de", rf"\b{_DE_VERB}{_GAP(3)}{_DE_PRIOR}{_GAP(2)}{_DE_TARGET}\b"),
+    _p(OVERRIDE, 1.0, "de", r"\b(?:vergiss|vergessen\s+sie|ignoriere|ignorieren\s+sie)\s+(?:einfach\s+)?alles(?:,)?\s*(?:was|bisherige|vorherige|davor|oben|zuvor|bisher)"),
+    _p(OVERRIDE, 0.6, "de", r"\bneue\s+(?:anweisungen|anweisung|regeln|aufgabe|instruktionen)\s*(?::|sind\b|lauten\b|ist\b)"),
+    _p(OVERRIDE, 0.6, "de", r"\bab\s+(?:sofort|jetzt)\s+(?:wirst|bist|musst|sollst|antwortest|ignorierst)\s+du\b"),
+    _p(OVERRIDE, 1.0, "fr", rf"\b{_FR_VERB}{_GAP(3)}{_FR_TARGET}{_GAP(2)}{_FR_PRIOR}\b"),
+    _p(OVERRIDE, 1.0, "fr", rf"\b{_FR_VERB}\s+(?:toutes\s+)?(?:les|tes|vos|ces)\s+(?:\w+\s+)?{_FR_TARGET}"),
+    _p(OVERRIDE, 1.0, "fr", r"\boublie[rz]?\s+tout\s+(?:ce\s+qu|ce\s+que|ce\s+qui|ca|le\s+reste|avant|precedemment)"),
+    _p(OVERRIDE, 1.0, "fr", rf"\bne\s+(?:tiens|tenez)\s+(?:plus\s+|pas\s+)compte\s+(?:des|de\s+tes|de\s+vos|de\s+ces|de\s+toutes\s+les)\s+(?:\w+\s+)?{_FR_TARGET}"),
+    _p(OVERRIDE, 0.6, "fr", r"\bnouvelles?\s+(?:instructions?|consignes?|regles|taches?|directives)\s*(?::|sont\b|est\b)"),
+    _p(OVERRIDE, 0.6, "fr", r"\b(?:a\s+partir\s+de\s+maintenant|desormais|dorenavant)\W+(?:tu|vous)\s+(?:vas|allez|dois|devez|es|etes|reponds|repondez|ignores|ignorez)"),
+    _p(OVERRIDE, 1.0, "es", rf"\b{_ES_VERB}{_GAP(3)}{_ES_TARGET}{_GAP(2)}{_ES_PRIOR}\b"),
+    _p(OVERRIDE, 1.0, "es", rf"\b{_ES_VERB}\s+(?:todas\s+|todos\s+)?(?:las|los|tus|sus|estas)\s+(?:\w+\s+)?{_ES_TARGET}"),
+    _p(OVERRIDE, 1.0, "es", r"\b(?:olvida|olvide|olviden|ignora|ignore)\s+todo\s+(?:lo\s+(?:que|anterior|de\s+antes)|lo\s+dicho|anterior)"),
+    _p(OVERRIDE, 0.6, "es", r"\bnuevas?\s+(?:instrucciones|reglas|tareas?|ordenes|directrices)\s*(?::|son\b|es\b)"),
+    _p(OVERRIDE, 0.6, "es", r"\b(?:a\s+partir\s+de\s+ahora|desde\s+ahora)\W+(?:tu\s+)?(?:vas|debes|eres|responderas|ignoraras|seras|solo)"),
+    _p(OVERRIDE, 1.0, "zh", rf"{_ZH_VERB}.{{0,6}}{_ZH_PRIOR}.{{0,8}}{_ZH_TARGET}"),
+    _p(OVERRIDE, 1.0, "zh", rf"{_ZH_VERB}.{{0,4}}(?:你(?:收到|得到|被给予|被給予)?的|我(?:之前|刚才|剛才)?(?:说|說|给你|給你)的|上面|以上|之前|此前)(?:的)?(?:一切|所有|内容|內容|话|話)"),
+    _p(OVERRIDE, 0.6, "zh", r"(?:新的?|真正的|更新的)(?:指令|指示|任务|任務|规则|規則)(?:是|如下|:)"),
+    _p(OVERRIDE, 0.6, "zh", r"(?:从现在开始|從現在開始|从现在起|從現在起|接下来|接下來)[,，]?你(?:必须|必須|只能|要|将|將|会|會|应该|應該)"),
+    # ---------------- role-play jailbreaks ----------------
+    _p(ROLE, 1.0, "en", r"\bdo\s+anything\s+now\b|\b(?:you\s+are|you'?re|act\s+as|be|become|called|named)\s+(?:now\s+)?(?:a\s+|an\s+)?(?:dan|stan|dude|aim|anti-?gpt|betterdan|jailbroken|evil\s*bot|chaosgpt|devmode)\b"),
+    _p(ROLE, 1.0, "en", r"\b(?:god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|opposite|chaos|evil|dan|anti-?gpt)\s+mode\b"),
+    # "developer mode" is also a phone / browser setting: weak on its own, strong with another jailbreak signal.
+    _p(ROLE, 0.6, "en", r"\b(?:enable|activate|enter|switch\s+to|turn\s+on|unlock|engage|now\s+in|you\s+are\s+in|simulate)\s+(?:\w+\s+){0,2}(?:developer|dev|sudo|debug|admin|maintenance)\s+mode\b|\b(?:developer|dev|sudo|debug|admin)\s+mode\s+(?:enabled|activated|on|engaged|unlocked)\b"),
+    _p(ROLE, 0.6, "any", r"\b(?:uncensored|unfiltered|without\s+(?:any\s+)?censorship|no\s+censorship|unzensiert\w*|(?:ohne|keine)\s+zensur|sans\s+(?:aucune\s+)?censure|sin\s+censura|sin\s+filtros?)\b"),
+    _p(ROLE, 0.4, "any", r"\b(?:without|no|ohne|keine|keinerlei|sans|aucune?|sin|ninguna?)\s+(?:any\s+|jegliche\s+|aucune?\s+|ninguna?\s+)?(?:restrictions?|limits?|rules|filters?|einschrankungen|regeln|restrictions?|limites|regles|restricciones|reglas|limites)\b"),
+    _p(ROLE, 0.5, "en", r"\b(?:the\s+user|i|i'?m|i\s+am|this\s+user)\s+(?:is|am|'m)?\s*(?:a\s+|an\s+|the\s+|your\s+)?(?:verified\s+|authori[sz]ed\s+|certified\s+|real\s+|actual\s+)?(?:admin|administrator|developer|owner|creator|root|superuser|system\s+administrator|openai\s+(?:staff|employee))\b"),
+    _p(ROLE, 1.0, "en", rf"\b(?:you\s+are|you'?re|act\s+as|pretend|roleplay|role-play|play\s+the\s+role|imagine|behave|respond|answer|simulate|become)\b[^.\n]{{0,80}}\b(?:without|no|free\s+(?:of|from)|not\s+(?:bound|restricted|limited)\s+by|unbound\s+by|ignor\w+|bypass\w*|any)\s+(?:any\s+|all\s+|the\s+|your\s+|ethical\s+|moral\s+|safety\s+|content\s+)*{_EN_RESTRICT}"),
+    _p(ROLE, 1.0, "en", r"\b(?:you\s+are|you'?re|act\s+as|pretend\s+(?:to\s+be|you\s+are)|roleplay\s+as|become)\s+(?:now\s+)?(?:an?\s+)?(?:completely\s+|totally\s+|fully\s+)?(?:unrestricted|unfiltered|uncensored|amoral|unethical|unaligned|jailbroken|lawless|rogue|evil)\b"),
+    _p(ROLE, 0.8, "en", rf"\b(?:no|without|free\s+(?:of|from)|not\s+bound\s+by|ignore|bypass|disable|remove|turn\s+off)\s+(?:any\s+|all\s+|your\s+|the\s+|of\s+)*(?:(?:ethical|moral|safety|content|openai|anthropic)\s+)+(?:guidelines|restrictions|constraints|filters?|limitations|policies|policy|rules|boundaries|considerations|principles|safeguards)"),
+    _p(ROLE, 0.6, "en", r"\b(?:stay|remain|keep)\s+in\s+character\b|\bbreak(?:ing)?\s+character\b"),
+    _p(ROLE, 0.6, "en", r"\b(?:never|don'?t|do\s+not|cannot|can'?t|won'?t)\s+(?:refuse|decline|say\s+(?:no|you\s+can'?t)|apologi[sz]e|add\s+(?:any\s+)?(?:warnings|disclaimers))"),
+    _p(ROLE, 0.4, "en", r"\b(?:pretend|imagine|hypothetically|in\s+a\s+fictional\s+world|let'?s\s+play\s+a\s+game|roleplay|role-play)\b"),
+    _p(ROLE, 1.0, "de", r"\b(?:du\s+bist|sie\s+sind|spiel[e]?|agiere|handle|tu\s+so,?\s+als|stell\s+dir\s+vor|sei|werde)\b[^.\n]{0,80}\b(?:(?:ohne|keine|keinerlei)\s+(?:jegliche\s+|irgendwelche\s+|alle\s+)?(?:ethischen\s+|moralischen\s+)?(?:einschrankungen|regeln|filter|grenzen|richtlinien|zensur|beschrankungen|moral|ethik)|uneingeschrankt\w*|unzensiert\w*|ungefiltert\w*|dan\b)"),
+    _p(ROLE, 1.0, "de", r"\b(?:jailbreak-?modus|gott-?modus|dan-?modus)\b"),
+    _p(ROLE, 0.6, "de", r"\b(?:entwicklermodus|entwickler-modus|debug-?modus|admin-?modus)\b"),
+    _p(ROLE, 0.8, "de", r"\bohne\s+(?:jegliche\s+|irgendwelche\s+)?(?:ethische|ethischen|moralische|moralischen|inhaltliche)\s+(?:einschrankungen|regeln|grenzen|richtlinien|bedenken|filter)"),
+    _p(ROLE, 1.0, "fr", r"\b(?:tu\s+es|vous\s+etes|joue[rz]?|agis|agissez|fais\s+semblant|faites\s+semblant|imagine[sz]?|deviens|sois)\b[^.\n]{0,80}\b(?:sans|aucune?|pas\s+de)\s+(?:aucune?\s+|la\s+moindre\s+)?(?:restrictions?|limites?|regles?|filtres?|censure|contraintes?|garde-fous|morale|ethique)"),
+    _p(ROLE, 1.0, "fr", r"\bmode\s+(?:dieu|sans\s+restriction|jailbreak|dan|non\s+filtre)\b"),
+    _p(ROLE, 0.6, "fr", r"\bmode\s+(?:developpeur|debogage|admin)\b"),
+    _p(ROLE, 0.8, "fr", r"\bsans\s+(?:aucune?\s+)?(?:restrictions?|limites?|regles?|contraintes?|filtres?)\s+(?:ethiques?|morales?)"),
+    _p(ROLE, 1.0, "es", r"\b(?:eres|ahora\s+eres|actua|actue|finge|finja|imagina|juega|interpreta|conviertete|se)\b[^.\n]{0,80}\b(?:sin|ninguna?|ningun|no\s+tiene[sn]?)\s+(?:ninguna?\s+|ningun\s+)?(?:etica|moral|restricci(?:on|ones)|limites?|reglas|filtros?|censura|limitaci(?:on|ones))"),
+    _p(ROLE, 1.0, "es", r"\bmodo\s+(?:dios|sin\s+restricciones|jailbreak|dan|sin\s+filtros?)\b"),
+    _p(ROLE, 0.6, "es", r"\bmodo\s+(?:desarrollador|depuracion|admin)\b"),
+    _p(ROLE, 0.8, "es", r"\bsin\s+(?:ninguna?\s+)?(?:restricciones|limites|reglas|filtros|limitaci(?:on|ones))\s+(?:eticas|morales)"),
+    _p(ROLE, 1.0, "zh", rf"(?:你现在是|你現在是|你是一个|你是一個|扮演|假装|假裝|充当|充當|作为|作為|你将成为|你將成為|从现在开始你|從現在開始你).{{0,30}}(?:没有|沒有|不受|无|無|不再有|摆脱|擺脫|不需要遵守|不用遵守)(?:任何)?.{{0,4}}{_ZH_LIMIT}"),
+    _p(ROLE, 1.0, "zh", r"(?:越狱模式|越獄模式|上帝模式|无限制模式|無限制模式|DAN模式|越狱|越獄)"),
+    _p(ROLE, 0.6, "zh", r"(?:开发者模式|開發者模式|调试模式|調試模式)"),
+    # ---------------- system-prompt exfiltration ----------------
+    _p(EXFIL, 1.0, "en", r"\b(?:reveal|show|print|display|output|repeat|recite|echo|leak|dump|disclose|expose|tell\s+me|give\s+me|write\s+(?:out|down)|spell\s+out|share|provide|return|copy|paste|list|send\s+me|translate|summari[sz]e|what\s+(?:is|are|was|were)|what'?s)\W+(?:\w+\W+){0,5}?(?:your|ur|yours)\s+(?:\w+\s+){0,2}(?:system\s*(?:prompt|message|instructions?)|initial\s+(?:prompt|instructions?)|original\s+(?:prompt|instructions?)|hidden\s+(?:prompt|instructions?)|secret\s+(?:prompt|instructions?)|internal\s+(?:prompt|instructions?|rules)|pre-?prompt|instructions|rules|guidelines|directives|configuration|prompt)\b"),
+    _p(EXFIL, 1.0, "en", r"\b(?:hidden|secret|confidential|internal|initial|original|system|developer|private)\s+(?:\w+\s+)?(?:instructions|prompt|rules|guidelines|message|directives)\s+(?:that\s+|which\s+)?you\s+(?:received|were\s+given|got|have\s+been\s+given|have|follow|were\s+told|are\s+following|operate\s+under)\b"),
+    _p(EXFIL, 1.0, "en", r"\b(?:reveal|leak|dump|disclose|expose|divulge|exfiltrate|quote|cite|paste|reproduce)\W+(?:\w+\W+){0,3}?the\s+(?:\w+\s+){0,1}(?:system\s*(?:prompt|message)|initial\s+(?:prompt|instructions)|original\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:prompt|instructions|rules)|confidential\s+(?:prompt|instructions)|developer\s+(?:prompt|message|instructions)|pre-?prompt|instructions\s+you\s+(?:were|have\s+been)\s+given)\b"),
+    _p(EXFIL, 0.7, "en", r"\b(?:print|display|output|repeat|recite|echo|show\s+me|tell\s+me|spell\s+out|give\s+me|include|summari[sz]e|state|list)\W+(?:\w+\W+){0,3}?the\s+(?:\w+\s+){0,1}(?:system\s*(?:prompt|message)|initial\s+prompt|original\s+prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:prompt|instructions|rules)|developer\s+(?:prompt|message|instructions)|pre-?prompt|instructions\s+you\s+(?:were|have\s+been)\s+given)\b"),
+    _p(EXFIL, 1.0, "en", r"\b(?:repeat|print|output|echo|copy|recite|reproduce|write|show|display|return|tell\s+me)\s+(?:back\s+)?(?:all\s+|exactly\s+)?(?:everything|all|the\s+(?:text|words|content|instructions|lines|messages?|prompt)|what(?:ever)?\s+(?:is|was|you\s+were\s+told|you\s+were\s+given))\s+(?:\w+\s+){0,2}(?:above|before\s+(?:this|my)|prior\s+to|preceding|at\s+the\s+(?:start|beginning)|you\s+were\s+(?:given|told))"),
+    _p(EXFIL, 1.0, "en", r"\b(?:instructions|prompt|text|messages?|rules|words|content)\s+(?:at|from)\s+the\s+(?:very\s+)?(?:top|start|beginning)\s+of\s+(?:this|the|our)\s+(?:conversation|chat|prompt|context|session|thread)\b"),
+    _p(EXFIL, 0.5, "any", r"\b(?:verbatim|word\s+for\s+word|in\s+full|exactly\s+as\s+written|including\s+(?:all\s+)?hidden|wort\s+fur\s+wort|wortwortlich|mot\s+(?:pour|a)\s+mot|palabra\s+por\s+palabra|textualmente)\b|一字不差|逐字"),
+    _p(EXFIL, 1.0, "en", r"\b(?:repeat|print|output|echo|copy|recite|reproduce|write|show|display|return|tell\s+me)\s+(?:out\s+|back\s+)?(?:\w+\s+){0,3}?(?:text|words|content|everything|anything|all|what|messages?|lines)\s+(?:that\s+|which\s+)?(?:came|comes|is|was|were|appears?|appeared|written|stands?)\s+(?:\w+\s+)?(?:before|above|prior\s+to|ahead\s+of)\s+(?:my|this|the\s+user|our)"),
+    _p(EXFIL, 0.6, "en", r"\b(?:begin|start)\s+(?:your\s+(?:answer|reply|response)\s+)?with\s+[\"'“]?you\s+are\b"),
+    _p(EXFIL, 1.0, "de", r"\b(?:zeig\w*|gib|nenn\w*|verrat\w*|wiederhol\w*|druck\w*|offenbar\w*|zitier\w*|ausgeben|ausgabe|teil\w*\s+mir\s+mit|sag\w*\s+mir|schreib\w*|was\s+(?:ist|sind|steht\s+in|stand\s+in|war|waren))\W+(?:\w+\W+){0,5}?(?:dein|deine|deinen|deiner|deinem|ihr|ihre|ihren|ihrem)\s+(?:\w+\s+){0,1}(?:system\s*-?prompts?|systemanweisung(?:en)?|systemnachricht|anweisungen|instruktionen|vorgaben|regeln|prompts?|konfiguration)"),
+    _p(EXFIL, 1.0, "de", r"\b(?:zeig\w*|gib|nenn\w*|verrat\w*|wiederhol\w*|druck\w*|offenbar\w*|sag\w*)\W+(?:\w+\W+){0,3}?(?:den|die|das)\s+(?:system\s*-?prompt|systemanweisungen|versteckten\s+anweisungen|geheimen\s+anweisungen|ursprunglichen\s+anweisungen)"),
+    _p(EXFIL, 1.0, "de", r"\b(?:wiederhol\w*|gib|zeig\w*|druck\w*|schreib\w*)\s+(?:\w+\s+){0,2}(?:alles|den\s+text|die\s+worter|alle\s+worter|den\s+inhalt)\b[^.\n]{0,30}\b(?:oben|davor|zuvor|daruber|vorher|vor\s+meiner)"),
+    _p(EXFIL, 1.0, "fr", r"\b(?:revele[rz]?|montre[rz]?|affiche[rz]?|donne[rz]?(?:-moi)?|repete[rz]?|imprime[rz]?|ecri[st]|ecrivez|dis-moi|dites-moi|divulgue[rz]?|quel(?:le)?s?\s+(?:est|sont))\W+(?:\w+\W+){0,5}?(?:(?:ton|ta|tes|votre|vos)\s+(?:\w+\s+){0,1}(?:prompt|invite|instructions?|consignes?|message)|(?:le|la|les)\s+(?:\w+\s+){0,1}(?:prompt|invite|instructions?|consignes?))\s+(?:systeme|initiale?s?|d'origine|originale?s?|cachee?s?|secrete?s?|internes?)"),
+    _p(EXFIL, 1.0, "fr", r"\b(?:revele[rz]?|montre[rz]?|affiche[rz]?|donne[rz]?-moi|repete[rz]?|divulgue[rz]?)\W+(?:\w+\W+){0,2}?(?:ton|ta|tes|votre|vos)\s+(?:instructions|consignes|regles|prompt)"),
+    _p(EXFIL, 1.0, "fr", r"\b(?:repete[rz]?|affiche[rz]?|ecri[st]|recopie[rz]?)\s+(?:tout|le\s+texte|les\s+mots|le\s+contenu)\b[^.\n]{0,30}\b(?:ci-dessus|au-dessus|precedent|avant)"),
+    _p(EXFIL, 1.0, "es", r"\b(?:revela[rn]?|muestra(?:me)?|muestre(?:me)?|dime|digame|imprime|repite|ensename|escribe|comparte|divulga|cual(?:es)?\s+(?:es|son))\W+(?:\w+\W+){0,5}?(?:(?:tu|tus|su|sus)\s+(?:\w+\s+){0,1}(?:prompt|instrucciones|mensaje|indicaciones|reglas)|(?:el|la|las|los)\s+(?:\w+\s+){0,1}(?:prompt|instrucciones|indicaciones|reglas))\s+(?:del\s+sistema|de\s+sistema|iniciales?|originales?|ocult[oa]s?|secret[oa]s?|internas?)"),
+    _p(EXFIL, 1.0, "es", r"\b(?:revela[rn]?|muestra(?:me)?|dime|repite|ensename|divulga)\W+(?:\w+\W+){0,2}?(?:tu|tus|su|sus)\s+(?:instrucciones|indicaciones|reglas|prompt)"),
+    _p(EXFIL, 1.0, "es", r"\b(?:repite|muestra|escribe|imprime|copia)\s+(?:todo|el\s+texto|las\s+palabras|el\s+contenido)\b[^.\n]{0,30}\b(?:anterior|de\s+arriba|previo|antes)"),
+    _p(EXFIL, 1.0, "zh", r"(?:显示|顯示|输出|輸出|告诉我|告訴我|打印|重复|重複|泄露|洩露|透露|给我看|給我看|展示|复述|複述|说出|說出|写出|寫出|列出|公开|公開).{0,10}(?:你的|您的)?(?:系统提示|系統提示|系统指令|系統指令|系统消息|系統訊息|初始指令|原始指令|隐藏指令|隱藏指令|初始提示|原始提示|系统设定|系統設定|提示词|提示詞|内部指令|內部指令)"),
+    _p(EXFIL, 1.0, "zh", r"(?:你的|您的)(?:系统提示词?|系統提示詞?|系统指令|系統指令|系统消息|系統訊息|初始指令|原始指令|隐藏指令|隱藏指令|初始提示|原始提示|提示词|提示詞|内部指令|內部指令).{0,12}(?:显示|顯示|输出|輸出|告诉|告訴|打印|重复|重複|泄露|洩露|透露|展示|复述|複述|说出|說出|写出|寫出|列出|公开|公開|发给|發給)"),
+    _p(EXFIL, 1.0, "zh", r"(?:你的|您的)(?:系统提示|系統提示|系统指令|系統指令|初始指令|原始指令|提示词|提示詞|隐藏指令|隱藏指令|设定|設定)(?:词|詞)?(?:是什么|是什麼|是啥|内容|內容)"),
+    _p(EXFIL, 1.0, "zh", r"(?:重复|重複|复述|複述|输出|輸出)(?:上面|以上|之前|前面)(?:的)?(?:所有|全部)?(?:内容|內容|文字|文本|指令)"),
+    # ---------------- delimiter injection / indirect injection tells ----------------
+    _p(DELIM, 1.0, "any", r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|end_header_id|eot_id)\|>|\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|\[/?system\]"),
+    _p(DELIM, 0.6, "any", r"(?:^|\n)\s*(?:#{1,6}\s*|\*\*|\[|<)?\s*(?:system|developer|admin(?:istrator)?|root)(?:\s+(?:prompt|message|instructions?|override|note|update))?\s*(?:\*\*|\]|>)?\s*:"),
+    _p(DELIM, 0.5, "any", r"(?:^|\n)\s*(?:#{1,6}\s*)?(?:assistant|ai|model|chatgpt|gpt)\s*:\s*\S"),
+    _p(DELIM, 0.6, "any", r"</?(?:system|user|instructions?|context|document|prompt|assistant|admin)>"),
+    _p(DELIM, 0.6, "any", r"\bend\s+of\s+(?:the\s+)?(?:user\s+)?(?:input|prompt|message|document|context|conversation|instructions)\b"),
+    _p(DELIM, 0.6, "any", r"(?:^|\n)\s*[-=#*]{3,}\s*(?:new|begin|start|system|admin)\b"),
+    _p(DELIM, 0.8, "any", r"[\"']role[\"']\s*:\s*[\"'](?:system|developer)[\"']"),
+    _p(DELIM, 1.0, "en", r"\b(?:note|message|instructions?|attention|notice|reminder|memo)\s+(?:for|to)\s+(?:any\s+|the\s+|all\s+|every\s+)?(?:ai|llm|language\s+model|assistant|model|agent|chatbot|bot)s?\b|\b(?:ai|llm|assistant|model|agent|chatbot|bot)s?\s+(?:that|which|who)\s+(?:reads?|process(?:es)?|summari[sz]es?|sees?|parses?|crawls?|visits?)\s+this\b"),
+    _p(DELIM, 1.0, "en", r"\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|large\s+language\s+model|language\s+model|assistant|chatbot|bot|gpt|agent)(?:\s+(?:model|system|agent|assistant))?(?:\s+(?:reading|processing|summari[sz]ing|parsing|seeing|that|who)\b|\s*[,.:;])|\b(?:ai|llm|assistant|model|agent|chatbot)s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+this\b|\bnote\s+to\s+(?:the\s+)?(?:ai|llm|assistant|model|agent|chatbot)s?\b"),
+    _p(DELIM, 0.7, "en", r"\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|mention\s+(?:this\s+)?to|reveal\s+(?:this\s+)?to|let)\s+the\s+user\b|\b(?:and|but)\s+(?:do\s+not|don'?t|never)\s+(?:mention|disclose|reveal)\s+(?:it|this|that)\b|\bwithout\s+(?:telling|informing|alerting)\s+the\s+user\b"),
+    _p(DELIM, 0.5, "en", r"\b(?:when|while|after)\s+(?:you\s+are\s+)?(?:reading|processing|summari[sz]ing|parsing|handling|answering\s+about)\s+this\s+(?:email|document|page|message|file|text|website|review)\b"),
+    _p(DELIM, 0.9, "en", r"\b(?:send|forward|exfiltrate|post|upload|email|transmit|leak|copy)\s+(?:[\w'’]+\s+){0,2}(?:conversation|chat\s+history|user'?s?\s+data|credentials|passwords?|api\s+keys?|secrets?|tokens?|personal\s+data|emails?|messages?|memory)\s+to\b"),
+    _p(DELIM, 1.0, "any", r"!\[[^\]]*\]\(\s*https?://[^)\s]*[?&][\w-]+=\s*(?:\{|\$|\[|<)"),
+    _p(DELIM, 0.9, "de", r"\bwenn\s+du\s+(?:eine?\s+)?(?:ki|ai|sprachmodell|assistent|chatbot)\s+bist\b|\bsag\s+(?:es\s+)?(?:dem|den)\s+(?:benutzer|nutzer)\s+nicht\b"),
+    _p(DELIM, 0.9, "fr", r"\bsi\s+(?:tu\s+es|vous\s+etes)\s+une?\s+(?:ia|intelligence\s+artificielle|modele\s+de\s+langage|assistant)\b|\bne\s+(?:le\s+)?dis\s+pas\s+a\s+l'utilisateur\b"),
+    _p(DELIM, 0.9, "es", r"\bsi\s+eres\s+una?\s+(?:ia|inteligencia\s+artificial|modelo\s+de\s+lenguaje|asistente)\b|\bno\s+(?:se\s+lo\s+)?(?:digas|menciones)\s+al\s+usuario\b"),
+    _p(DELIM, 0.9, "zh", r"(?:如果你是|假如你是)(?:一个|一個)?(?:AI|人工智能|语言模型|語言模型|助手|大模型)|(?:不要|别|別)(?:告诉|告訴)用户|(?:不要|别|別)(?:告诉|告訴)用戶"),
+)
+
+# Meta-discussion: a quoted attack phrase inside a question about attacks is not an attack.
+_TEMPLATE_TOKENS = next(p for p in PATTERNS if p.family == DELIM)
+_QUOTED = re.compile(r"[\"“”«»‘’'「『]([^\"“”«»‘’「」『』\n]{6,160})[\"“”«»‘’'」』]")
+_META = _rx(r"\b(?:prompt\s+injection|jailbreak(?:s|ing)?|attack(?:s|er|ers)?|detect\w*|defend\w*|protect\w*|prevent\w*|mitigat\w*"
+            r"|filter\w*|classif\w*|sanitiz\w*|security|red[\s-]?team\w*|example|phrase|string|payload|what\s+does|"
+            r"what\s+is|explain|why\s+do|how\s+do|paper|research|blog|regex|test\s+case|dataset|benchmark"
+            r"|angriff\w*|erkenn\w*|attaque\w*|detect\w*|ataque\w*|deteccion|攻击|攻擊|注入|检测|檢測|防御|防禦)\b")
+_TRANSLATE = _rx(r"\b(?:translate|translation|ubersetze?|traduis|traduce|traduire|traducir|翻译|翻譯|define|meaning|spell)\b")
+_HOW_TO = _rx(r"\b(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|how\s+to|where\s+(?:do|can)\s+i|is\s+it\s+possible\s+to)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionMatch:
+    family: str
+    weight: float
+    lang: str
+    origin: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionResult:
+    """Score and evidence for one text; ``is_injection`` compares ``score`` with the policy threshold."""
+
+    score: float
+    matches: tuple[InjectionMatch, ...]
+    embedding_similarity: float | None
+    is_injection: bool
+
+    @property
+    def family(self) -> str | None:
+        if not self.matches:
+            return "embedding_similarity" if self.is_injection else None
+        return max(self.matches, key=lambda m: m.weight).family
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span(1) for m in _QUOTED.finditer(text)]
+
+
+def pattern_matches(text: str, *, decode: bool = True) -> list[InjectionMatch]:
+    """All pattern hits across the normalised segments of ``text``, spans in original offsets."""
+    best: dict[int, InjectionMatch] = {}  # strongest hit per pattern across segments
+    segments: Sequence[Segment] = normalize(text, decode=decode)
+    meta = None
+    for seg in segments:
+        quoted: list[tuple[int, int]] | None = None
+        for idx, pat in enumerate(PATTERNS):
+            for m in pat.regex.finditer(seg.text):
+                weight = pat.weight
+                if seg.origin == "text" or seg.origin == "stripped":
+                    if quoted is None:
+                        quoted = _quoted_spans(seg.text)
+                    inside = next(((a, b) for a, b in quoted if a <= m.start() and m.end() <= b), None)
+                    if inside is not None:
+                        if meta is None:
+                            meta = bool(_META.search(segments[0].text))
+                        if meta:
+                            weight *= 0.25
+                        elif inside[1] - inside[0] < 40 and _TRANSLATE.search(segments[0].text):
+                            weight *= 0.5  # "translate 'do anything now'": the phrase is the object of the request
+                    if pat.family == EXFIL and _HOW_TO.search(seg.text, max(0, m.start() - 40), m.start() + 1):
+                        weight *= 0.5
+                    if pat is _TEMPLATE_TOKENS:
+                        if meta is None:
+                            meta = bool(_META.search(segments[0].text))
+                        if (meta or _HOW_TO.search(seg.text)) and "?" in seg.text:
+                            weight *= 0.5  # a question about one chat-template token, not a forged turn
+                if seg.origin == "comment":
+                    weight *= 1.5  # instructions hidden from the human reader are more suspicious
+                prev = best.get(idx)
+                if prev is None or weight > prev.weight:
+                    best[idx] = InjectionMatch(pat.family, weight, pat.lang, seg.origin, seg.original_span(*m.span()))
+                break  # one hit per pattern per segment is enough evidence
+    return list(best.values())
+
+
+def _score(matches: Iterable[InjectionMatch]) -> float:
+    """Families add up; inside a family the strongest hit counts fully and further hits at 0.7."""
+    by_family: dict[str, list[float]] = {}
+    for m in matches:
+        by_family.setdefault(m.family, []).append(m.weight)
+    total = 0.0
+    for weights in by_family.values():
+        weights.sort(reverse=True)
+        total += weights[0] + 0.7 * sum(weights[1:])
+    return total
+
+
+class AttackIndex:
+    """Embeddings of the curated attack set and benign anchors; built once per process (~100 short texts)."""
+
+    def __init__(self, embedder: object | None = None) -> None:
+        from services.embeddings import get_embedder
+
+        self.embedder = embedder or get_embedder()
+        self.attacks = _load_texts(DATA_DIR / "attacks.jsonl")
+        self.benign = _load_texts(DATA_DIR / "benign_anchors.jsonl")
+        self.attack_matrix: np.ndarray = self.embedder.embed(self.attacks)  # type: ignore[attr-defined]
+        self.benign_matrix: np.ndarray = self.embedder.embed(self.benign)  # type: ignore[attr-defined]
+
+    def similarity(self, vector: np.ndarray) -> float:
+        """Max cosine to an attack, discounted when a benign anchor is nearly as close (within 0.15)."""
+        v = np.asarray(vector, dtype=np.float32).reshape(-1)
+        attack = float(np.max(self.attack_matrix @ v))
+        benign = float(np.max(self.benign_matrix @ v))
+        return attack - max(0.0, benign - attack + 0.15)
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.embedder.embed_one(text)  # type: ignore[attr-defined]
+
+
+def _load_texts(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh if line.strip()]
+
+
+_index: AttackIndex | None = None
+_index_lock = threading.Lock()
+
+
+def get_attack_index() -> AttackIndex:
+    global _index
+    with _index_lock:
+        if _index is None:
+            _index = AttackIndex()
+        return _index
+
+
+def _embedding_applicable(text: str) -> bool:
+    """MiniLM is an English model: its similarities are noise on CJK or heavily obfuscated text."""
+    if not text.strip():
+        return False
+    if text.isascii():
+        return True
+    letters = [c for c in text if c.isalpha()]
+    non_ascii = sum(1 for c in letters if not c.isascii())
+    return non_ascii <= 0.1 * max(1, len(letters)) and not any(c in _INVISIBLE for c in text)
+
+
+def score_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np.ndarray | None = None,
+                    *, use_embedding: bool = True) -> InjectionResult:
+    """Score ``text``. The embedding signal is used when ``query_vector`` is given or ``use_embedding`` is true
+    (then the text is embedded here, ~3-30 ms depending on length)."""
+    matches = pattern_matches(text)
+    score = _score(matches)
+    sim: float | None = None
+    if (score < policy.injection_threshold and (query_vector is not None or use_embedding)
+            and _embedding_applicable(text)):
+        index = get_attack_index()
+        vec = query_vector if query_vector is not None else index.embed(text)
+        sim = index.similarity(vec)
+        hi = policy.injection_embedding_threshold
+        if sim >= hi:
+            score += 1.0
+        elif sim >= hi - 0.15 and score >= 0.4:
+            score += 0.5  # a near-attack embedding corroborates a weak pattern hit
+    return InjectionResult(score, tuple(matches), sim, score >= policy.injection_threshold)
+
+
+def check_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np.ndarray | None = None, *,
+                    stage: Stage = Stage.INPUT, use_embedding: bool = True) -> list[Trigger]:
+    """``prompt_injection`` trigger (at most one) for ``text``; the span is the strongest matched phrase."""
+    res = score_injection(text, policy, query_vector, use_embedding=use_embedding)
+    if not res.is_injection:
+        return []
+    if res.matches:
+        top = max(res.matches, key=lambda m: m.weight)
+        span: tuple[int, int] | None = top.span
+        families = sorted({m.family for m in res.matches})
+        origins = sorted({m.origin for m in res.matches if m.origin != "text"})
+        detail = f"score={res.score:.2f} families={','.join(families)}"
+        if origins:
+            detail += f" via={','.join(origins)}"
+    else:
+        span, detail = (0, len(text)), f"score={res.score:.2f}"
+    if res.embedding_similarity is not None:
+        detail += f" attack_similarity={res.embedding_similarity:.2f}"
+    severity = Severity.CRITICAL if res.score >= 2 else Severity.HIGH
+    return [make_trigger(Layer.SAFETY, "prompt_injection", severity, stage=stage, span=span, label=res.family,
+                         detail=detail)]

@@ -1,0 +1,32 @@
+"""The quality bar on our own labelled pairs: zero false hits, >= 80% paraphrase hits, on the tuning
+split and on the held-out split that was never used for tuning."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cache.eval_pairs import load_pairs, score
+
+
+@pytest.fixture(scope="module")
+def scores(embedder):
+    return {split: score(load_pairs(split), embed=embedder.embed) for split in ("tune", "dev", "heldout")}
+
+
+@pytest.mark.parametrize("split", ["tune", "dev", "heldout"])
+def test_no_false_hits(scores, split):
+    s = scores[split]
+    assert s.n_near_miss >= 30
+    assert s.false_hits == [], [(r["a"], r["b"]) for r in s.false_hits]
+
+
+@pytest.mark.parametrize("split", ["tune", "dev"])
+def test_paraphrases_hit(scores, split):
+    s = scores[split]
+    assert s.n_paraphrase >= 25
+    assert s.paraphrase_hit_rate >= 0.80, [(r["a"], r["b"], r["reason"]) for r in s.paraphrase_misses]
+
+
+def test_every_near_miss_category_is_covered():
+    cats = {r["category"] for r in load_pairs("all") if r["label"] == "near_miss"}
+    assert {"number", "unit", "negation", "entity", "date", "code", "role", "direction", "comparative"} <= cats

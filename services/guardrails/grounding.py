@@ -157,10 +157,13 @@ def _stem(tok: str) -> str:
     t = tok.lower().replace("’", "'")
     if t.endswith("'s"):
         t = t[:-2]
+    if len(t) > 5 and t.endswith("ies"):
+        return t[:-3] + "y"
     for suf in ("ing", "ed", "es", "s", "ly"):
         if len(t) > len(suf) + 3 and t.endswith(suf):
-            return t[: -len(suf)]
-    return t
+            t = t[: -len(suf)]
+            break
+    return t[:-1] if len(t) > 4 and t.endswith("e") else t
 
 
 def content_tokens(text: str) -> set[str]:

@@ -30,6 +30,13 @@ from __future__ import annotations
 import json
 import re
 import threading
+from typing import Any
+
+try:  # Python >= 3.11 keeps the regex parser in re._parser
+    from re import _constants as _sre, _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -102,10 +109,58 @@ class _Pattern:
     weight: float
     regex: re.Pattern[str]
     lang: str
+    anchors: tuple[str, ...] | None  # one of these substrings is in every match (None: no cheap prefilter)
+
+    def candidates(self, collapsed: str) -> bool:
+        """``collapsed``: the segment with whitespace runs collapsed to one space."""
+        return self.anchors is None or any(a in collapsed for a in self.anchors)
+
+
+def _anchors(items: Any) -> set[str] | None:
+    """Literal prefixes every match of a parsed regex must contain (a cheap ``in`` prefilter)."""
+    items = list(items)
+    while items and items[0][0] is _sre.AT:
+        items.pop(0)
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _sre.LITERAL:
+        lit = ""
+        for op2, av2 in items:
+            if op2 is _sre.LITERAL:
+                lit += chr(av2)
+            elif _is_space(op2, av2):
+                lit += " "  # matched against whitespace-collapsed text
+            else:
+                break
+        lit = lit.rstrip()
+        return {lit.lower()} if len(lit) >= 2 or ord(lit[0]) > 0x2E80 else None
+    if op is _sre.SUBPATTERN:
+        return _anchors(av[-1])
+    if op is _sre.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            sub = _anchors(branch)
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+        return _anchors(av[2])
+    return None
+
+
+def _is_space(op: Any, av: Any) -> bool:
+    if op is _sre.IN:
+        return list(av) == [(_sre.CATEGORY, _sre.CATEGORY_SPACE)]
+    if op is _sre.MAX_REPEAT and av[0] >= 1 and len(av[2]) == 1:
+        return _is_space(*av[2][0])
+    return False
 
 
 def _p(family: str, weight: float, lang: str, pattern: str) -> _Pattern:
-    return _Pattern(family, weight, _rx(pattern), lang)
+    anchors = _anchors(_sre_parse.parse(pattern, re.I | re.S))
+    return _Pattern(family, weight, _rx(pattern), lang, tuple(sorted(anchors)) if anchors else None)
 
 
 OVERRIDE, ROLE, EXFIL, DELIM = "instruction_override", "role_play", "prompt_exfiltration", "delimiter_injection"
@@ -257,14 +312,22 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in _QUOTED.finditer(text)]
 
 
-def pattern_matches(text: str, *, decode: bool = True) -> list[InjectionMatch]:
-    """All pattern hits across the normalised segments of ``text``, spans in original offsets."""
+def pattern_matches(text: str, *, decode: bool = True, stop_at: float | None = None) -> list[InjectionMatch]:
+    """Pattern hits across the normalised segments of ``text``, spans in original offsets.
+
+    With ``stop_at``, segments after the first are skipped once the score reaches it (the verdict is settled).
+    """
     best: dict[int, InjectionMatch] = {}  # strongest hit per pattern across segments
     segments: Sequence[Segment] = normalize(text, decode=decode)
     meta = None
     for seg in segments:
+        if stop_at is not None and best and _score(best.values()) >= stop_at:
+            break
         quoted: list[tuple[int, int]] | None = None
+        collapsed = " ".join(seg.text.split())
         for idx, pat in enumerate(PATTERNS):
+            if not pat.candidates(collapsed):
+                continue
             for m in pat.regex.finditer(seg.text):
                 weight = pat.weight
                 if seg.origin == "text" or seg.origin == "stripped":
@@ -361,7 +424,7 @@ def score_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np
                     *, use_embedding: bool = True) -> InjectionResult:
     """Score ``text``. The embedding signal is used when ``query_vector`` is given or ``use_embedding`` is true
     (then the text is embedded here, ~3-30 ms depending on length)."""
-    matches = pattern_matches(text)
+    matches = pattern_matches(text, stop_at=2 * policy.injection_threshold)
     score = _score(matches)
     sim: float | None = None
     if (score < policy.injection_threshold and (query_vector is not None or use_embedding)

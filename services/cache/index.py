@@ -58,6 +58,31 @@ class VectorIndex:
         if len(self._key_to_label) > self.exact_limit:
             self._migrate()
 
+    def add_many(self, keys: list[str], vectors: np.ndarray) -> None:
+        """Bulk insert (restart rebuilds, benchmarks): one hnswlib batch call past ``exact_limit``."""
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(keys), self.dim)
+        if self._hnsw is None and len(self._key_to_label) + len(keys) <= self.exact_limit:
+            for k, v in zip(keys, vectors):
+                self.add(k, v)
+            return
+        for k in keys:
+            if k in self._key_to_label:
+                self.remove(k)
+        if self._hnsw is None:
+            self._migrate(extra=len(keys))
+        index = self._hnsw
+        need = len(self._key_to_label) + len(keys)
+        if index.get_current_count() + len(keys) > index.get_max_elements():
+            index.resize_index(max(2 * need, index.get_current_count() + len(keys)))
+        labels = np.arange(self._next_label, self._next_label + len(keys), dtype=np.int64)
+        self._next_label += len(keys)
+        index.set_num_threads(0)  # all cores for the batch
+        index.add_items(vectors, labels)
+        index.set_num_threads(1)
+        for k, lbl in zip(keys, labels):
+            self._key_to_label[k] = int(lbl)
+            self._label_to_key[int(lbl)] = k
+
     def remove(self, key: str) -> bool:
         label = self._key_to_label.pop(key, None)
         if label is None:
@@ -109,16 +134,17 @@ class VectorIndex:
         self._next_label += 1
         return label
 
-    def _migrate(self) -> None:
+    def _migrate(self, extra: int = 0) -> None:
         import hnswlib
 
         labels = np.array(sorted(self._label_to_key), dtype=np.int64)
-        capacity = max(2 * len(labels), 1024)
+        capacity = max(2 * (len(labels) + extra), 1024)
         index = hnswlib.Index(space="ip", dim=self.dim)
         index.init_index(max_elements=capacity, M=self.m, ef_construction=self.ef_construction,
                          allow_replace_deleted=True)
         index.set_num_threads(1)
-        index.add_items(self._vecs[labels], labels)
+        if len(labels):
+            index.add_items(self._vecs[labels], labels)
         self._hnsw = index
         self._vecs = np.zeros((0, self.dim), dtype=np.float32)  # vectors now live in hnswlib
         self._alive = np.zeros(0, dtype=bool)

@@ -456,6 +456,7 @@ SYNONYMS = {
     "swap": "exchange", "teammate": "colleague", "teammates": "colleague", "coworker": "colleague",
     "coworkers": "colleague", "colleagues": "colleague", "commence": "start", "require": "need",
     "required": "need", "requires": "need", "funds": "money", "cash": "money", "journey": "trip",
+    "move": "transfer", "moved": "transfer", "into": "to", "onto": "to", "towards": "to", "toward": "to",
     "cancellation": "cancel", "modification": "change", "deletion": "delete", "purchases": "buy",
 }
 FUNCTION_WORDS = {"from", "to", "into", "in", "on", "at", "for", "of", "with", "by", "about", "under", "over",
@@ -466,6 +467,10 @@ FUNCTION_WORDS = {"from", "to", "into", "in", "on", "at", "for", "of", "with", "
 INSERTABLE = {"order", "item", "product", "service", "detail", "info", "information", "option", "feature",
               "setting", "thing", "app", "application", "account", "available", "availability", "currently",
               "exactly", "actually", "generally", "usually", "typically", "normally", "total", "overall"}
+# Prepositions and connectors that carry no role a slot does not already capture; a frame difference made
+# only of these ("minimum balance for / on a checking account") is not a different question.
+WEAK_CONNECTORS = {"for", "on", "in", "at", "of", "with", "about", "per", "via", "regarding", "concerning",
+                   "re", "if", "when", "whether"}
 # Words after "to" that make it an infinitive marker, not a destination.
 VERBISH = {"be", "do", "get", "make", "have", "change", "use", "see", "know", "go", "find", "set", "put", "take",
            "give", "pay", "request", "apply", "ask", "check", "contact", "reach", "talk", "speak", "book",

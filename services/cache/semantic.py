@@ -113,6 +113,21 @@ class SemanticCache:
             self._index_entry(entry)
         return entry
 
+    def load(self, entries: list[Entry]) -> None:
+        """Bulk-insert entries (e.g. replayed from the shared changelog on worker start): store first,
+        then one batched index build per scope."""
+        by_scope: dict[str, list[Entry]] = {}
+        for e in entries:
+            self.store.put(e)
+            if e.vector is not None and e.query is not None and self.store.peek(e.key) is e \
+                    and e.key.startswith(CacheKind.SEMANTIC.value + "|"):
+                by_scope.setdefault(e.scope.key(), []).append(e)
+        for skey, items in by_scope.items():
+            index = self._indexes.get(skey)
+            if index is None:
+                index = self._indexes[skey] = VectorIndex(exact_limit=self.exact_limit)
+            index.add_many([e.key for e in items], np.stack([e.vector for e in items]))
+
     def scopes(self) -> dict[str, int]:
         """Live vectors per scope key."""
         return {k: len(v) for k, v in self._indexes.items()}

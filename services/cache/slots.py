@@ -855,16 +855,16 @@ def _polarity_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return any(axes_a[k] != axes_b[k] for k in axes_a.keys() & axes_b.keys())
 
 
-def _frame_reason(a: tuple[str, ...], b: tuple[str, ...]) -> str | None:
+def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False) -> str | None:
     """Near-identical frames must be identical: a lone substituted/inserted word changes the question,
     and a pure reordering that swaps two anchors across a relation word reverses it."""
     if a == b:
         return None
     if Counter(a) == Counter(b):
         return "order" if _is_reversal(a, b) else None
-    # pronouns were compared as the person slot (with "self" as the default); ignore them here
-    a = tuple(t for t in a if not t.startswith("<person:"))
-    b = tuple(t for t in b if not t.startswith("<person:"))
+    # pronouns were compared as the person slot (with "self" as the default) and polarity as a set;
+    # weak connectors carry no role: ignore all of them here
+    a, b = _content_frame(a), _content_frame(b)
     if a == b:
         return None
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -876,7 +876,8 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...]) -> str | None:
     if i2 - i1 > 2 or j2 - j1 > 2:
         return None
     left, right = a[i1:i2], b[j1:j2]
-    if not (left and right) and all(t in L.FUNCTION_WORDS or t in L.INSERTABLE for t in left + right):
+    insertable = L.INSERTABLE | ({"cost"} if how_much else set())
+    if not (left and right) and all(t in L.FUNCTION_WORDS or t in insertable for t in left + right):
         return None  # a lone inserted preposition or generic noun ("a refund for my purchase")
     for x in left:
         for y in right:
@@ -885,7 +886,20 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...]) -> str | None:
     return "term"
 
 
+def _content_frame(frame: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for t in frame:
+        if t.startswith("<person:") or t in L.WEAK_CONNECTORS:
+            continue
+        if out and t == out[-1] and t.startswith("<"):
+            continue  # "download an export": the same operator twice
+        out.append(t)
+    return tuple(out)
+
+
 def _negated_form(x: str, y: str) -> bool:
+    if len(y) < 4 or x.startswith("<") or y.startswith("<") or y in L.FUNCTION_WORDS:
+        return False
     for p in ("un", "in", "non", "non-", "dis", "im", "il", "ir"):
         if x == p + y:
             return True
@@ -964,4 +978,5 @@ def compare_slots(a: Slots, b: Slots) -> str | None:
         return "role"
     if a.wh and b.wh and set(a.wh) != set(b.wh):
         return "wh"
-    return _frame_reason(a.frame, b.frame)
+    # "how much is X" asks for the cost of X: an inserted "cost" adds nothing
+    return _frame_reason(a.frame, b.frame, how_much="how_much" in a.wh + b.wh)

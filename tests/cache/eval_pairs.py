@@ -27,7 +27,8 @@ from services.cache.store import MemoryStore  # noqa: E402
 
 DATA = Path(__file__).with_name("data")
 SPLITS = {"tune": ["pairs_tune.jsonl"], "dev": ["pairs_dev.jsonl"], "heldout": ["pairs_heldout.jsonl"],
-          "all": ["pairs_tune.jsonl", "pairs_dev.jsonl", "pairs_heldout.jsonl"]}
+          "heldout2": ["pairs_heldout2.jsonl"],
+          "all": ["pairs_tune.jsonl", "pairs_dev.jsonl", "pairs_heldout.jsonl", "pairs_heldout2.jsonl"]}
 
 
 @dataclass

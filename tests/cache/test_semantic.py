@@ -126,3 +126,17 @@ def test_vector_index_exact_and_hnsw_agree():
     for i in range(0, 600, 7):  # refill reuses deleted slots
         approx.add(f"n{i}", x[i])
     assert len(approx) == 600 and approx.search(x[14], 1)[0][0] == "n14"
+
+
+def test_bulk_load_matches_incremental(embed):
+    texts = ["How do I export my data?", "Cancel my appointment on Monday", "Convert 100 USD to EUR"]
+    src = SemanticCache()
+    for t in texts:
+        src.put(S, t, "a:" + t, embed(t))
+    entries = [type(e).from_bytes(e.to_bytes()) for e in src.store.entries()]
+    dst = SemanticCache(MemoryStore(), exact_limit=1)  # forces the hnswlib path
+    dst.load(entries)
+    assert len(dst) == 3
+    r = dst.lookup(S, "Cancel my appointment on Monday please", embed("Cancel my appointment on Monday please"))
+    assert r.hit and r.response == "a:Cancel my appointment on Monday"
+    assert not dst.lookup(S, "Convert 100 EUR to USD", embed("Convert 100 EUR to USD")).hit

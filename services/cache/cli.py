@@ -104,8 +104,21 @@ def cmd_probe(args: argparse.Namespace) -> int:
             if args.explain:
                 out["slots"] = {"put": extract_slots(put["query"]).summary(), "get": extract_slots(get).summary()}
             _emit(out)
+        except BrokenPipeError:
+            return _closed_stdout()
         except Exception as exc:  # noqa: BLE001 - every bad line is reported, the run continues
-            _emit({"id": ident, "line": n, "error": f"{type(exc).__name__}: {exc}"})
+            try:
+                _emit({"id": ident, "line": n, "error": f"{type(exc).__name__}: {exc}"})
+            except BrokenPipeError:
+                return _closed_stdout()
+    return 0
+
+
+def _closed_stdout() -> int:
+    """The reader went away (e.g. ``| head``): stop quietly."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 import faust
@@ -10,15 +9,13 @@ from aiohttp import web
 from mode import Service
 
 from services.logging import get_logger
+from streams.agents import register_all
 from streams.sink import SinkService
 
 if TYPE_CHECKING:
     from streams.runtime import Runtime
 
 log = get_logger("flywheel.app")
-
-# Modules under streams/agents that define ``register(app, runtime)``; each adds its agents to the app.
-AGENT_MODULES: tuple[str, ...] = ()
 
 
 def faust_settings(runtime: "Runtime") -> dict:
@@ -70,8 +67,8 @@ class ApiService(Service):
 def create_faust_app(runtime: "Runtime") -> faust.App:
     s = runtime.settings
     app = faust.App(s.flywheel_consumer_group, **faust_settings(runtime))
-    for name in AGENT_MODULES:
-        importlib.import_module(name).register(app, runtime)
+    if s.flywheel_role in ("all", "worker"):
+        register_all(app, runtime)
     if s.flywheel_role in ("all", "worker"):
 
         class Sink(SinkService):

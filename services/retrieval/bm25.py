@@ -27,6 +27,7 @@ cost that much, and scoring everything exactly in Python (like rank-bm25) is 20-
 from __future__ import annotations
 
 import math
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ class LiveBM25:
     def _add_tokens_nocompact(self, key: str, tokens: list[str]) -> None:
         if key in self._tokens:
             self._remove(key)
+        tokens = [sys.intern(t) for t in tokens]  # one string object per distinct token: ~5x less memory
         self._tokens[key] = tokens
         tf = Counter(tokens)
         self._delta[key] = tf
@@ -229,20 +231,30 @@ class LiveBM25:
             return out
 
     # ------------------------------------------------------------------ search
-    def scores_for(self, query: str) -> tuple[list[str], np.ndarray]:
-        """Keys and BM25 scores of every live chunk matching at least one query token (unsorted)."""
-        tokens = [t.token for t in self.analyzer.query_terms(query)]
-        return self.score_tokens(tokens)
+    def scores_for(self, query: str, k: int | None = None) -> tuple[list[str], np.ndarray]:
+        """Keys and BM25 scores of live chunks matching at least one query token (unsorted).
 
-    def score_tokens(self, tokens: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        With ``k``, only the main segment's top ``k`` (plus ties) are materialised, which keeps the cost of
+        mapping rows to keys independent of how many chunks match.
+        """
+        tokens = [t.token for t in self.analyzer.query_terms(query)]
+        return self.score_tokens(tokens, k)
+
+    def score_tokens(self, tokens: Sequence[str], k: int | None = None) -> tuple[list[str], np.ndarray]:
         with self._lock:
             main, alive, delta = self._main, self._alive, self._delta
             keys: list[str] = []
             parts: list[np.ndarray] = []
             if main.n and tokens:
                 s = main.scores(tokens)
-                hit = np.flatnonzero((s > 0) & alive)
-                keys.extend(main.keys[i] for i in hit)
+                if self._dead:
+                    s[~alive] = 0.0
+                hit = np.flatnonzero(s > 0)
+                if k is not None and len(hit) > k:
+                    hs = s[hit]
+                    kth = np.partition(hs, len(hs) - k)[len(hs) - k]
+                    hit = hit[hs >= kth]  # keep ties at the cut so the final order stays deterministic
+                keys.extend([main.keys[i] for i in hit.tolist()])
                 parts.append(s[hit])
             if delta and tokens:
                 dk, ds = self._score_delta(tokens)
@@ -280,7 +292,7 @@ class LiveBM25:
 
     def search(self, query: str, k: int = 100) -> list[tuple[str, float]]:
         """Top ``k`` (key, score), score descending, ties by key ascending; only chunks with score > 0."""
-        keys, scores = self.scores_for(query)
+        keys, scores = self.scores_for(query, k)
         return top_k(keys, scores, k)
 
     # ------------------------------------------------------------------ persistence

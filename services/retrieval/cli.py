@@ -29,6 +29,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--chunk", type=int, nargs="?", const=256, metavar="TOKENS",
                    help="chunk documents (default budget 256 tokens) instead of indexing them whole")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    p.add_argument("--rare-token-queries", type=int, metavar="N",
+                   help="instead of --queries/--qrels, evaluate N generated queries that hinge on a rare exact "
+                        "token of one document (gene symbol, code, acronym, number with unit)")
+    p.add_argument("--rare-max-df", type=int, default=1, metavar="DF",
+                   help="with --rare-token-queries: the token occurs in at most DF documents (default 1)")
     p.set_defaults(func=run_eval)
 
 
@@ -40,7 +45,8 @@ def run_eval(args: argparse.Namespace) -> int:
     try:
         reports = evaluate_files(args.corpus, args.queries, args.qrels, methods=methods, chunk_tokens=args.chunk,
                                  limit_queries=args.limit_queries, rerank_model=args.rerank_model,
-                                 use_cache=not args.no_cache, progress=not args.json and sys.stderr.isatty())
+                                 use_cache=not args.no_cache, progress=not args.json and sys.stderr.isatty(),
+                                 rare_token_queries=args.rare_token_queries, rare_max_df=args.rare_max_df)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

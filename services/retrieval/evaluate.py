@@ -175,18 +175,29 @@ def evaluate(index: HybridIndex, queries: Mapping[str, str], qrels: Qrels, metho
 def evaluate_files(corpus: str | Path, queries: str | Path, qrels: str | Path, methods: Sequence[str] = METHODS,
                    chunk_tokens: int | None = None, limit_queries: int | None = None,
                    rerank_model: str | Path | None = None, use_cache: bool = True,
-                   progress: bool = False) -> dict[str, MethodReport]:
-    """Load BEIR files, build the index, evaluate."""
+                   progress: bool = False, rare_token_queries: int | None = None,
+                   rare_max_df: int = 1) -> dict[str, MethodReport]:
+    """Load BEIR files, build the index, evaluate.
+
+    With ``rare_token_queries=N``, the queries and qrels files are ignored and N synthetic rare-exact-token
+    queries are generated from the corpus instead (see :func:`services.retrieval.synth.rare_token_queries`).
+    """
     reranker = None
     if rerank_model:
         from services.retrieval.rerank import CrossEncoderReranker
 
         reranker = CrossEncoderReranker(rerank_model)
-    q = load_queries(queries)
-    rel = load_qrels(qrels)
+    docs = load_corpus(corpus)
+    if rare_token_queries:
+        from services.retrieval.synth import rare_token_queries as make_rare
+
+        q, rel = make_rare(docs, n=rare_token_queries, max_df=rare_max_df)
+    else:
+        q = load_queries(queries)
+        rel = load_qrels(qrels)
     if limit_queries:
         rel = dict(list(rel.items())[:limit_queries])
-    index = build_index(load_corpus(corpus), IndexConfig(max_tokens=chunk_tokens), reranker=reranker,
+    index = build_index(docs, IndexConfig(max_tokens=chunk_tokens), reranker=reranker,
                         use_cache=use_cache, progress=progress)
     return evaluate(index, q, rel, methods, rerank=reranker is not None)
 

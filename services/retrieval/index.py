@@ -275,8 +275,18 @@ class HybridIndex:
                                                  d.get("content_type", "text/plain")))
         if vectors is None:
             vectors = self._embed([c.passage for c in all_chunks], progress=progress)
-        elif len(vectors) != len(all_chunks):
+        return self.add_chunks(all_chunks, vectors, versions)
+
+    def add_chunks(self, all_chunks: Sequence[Chunk], vectors: np.ndarray, versions: Mapping[str, int]) -> int:
+        """Bulk-load pre-chunked, pre-embedded *new* documents (``versions``: doc id -> version).
+
+        For loaders and benchmarks that chunk and embed themselves; documents already indexed must go
+        through :meth:`upsert_document` instead."""
+        if len(vectors) != len(all_chunks):
             raise ValueError(f"got {len(vectors)} vectors for {len(all_chunks)} chunks")
+        clash = [d for d in versions if d in self._docs and not self._docs[d].deleted]
+        if clash:
+            raise ValueError(f"documents already indexed: {clash[:5]}")
         with self._lock:
             by_doc: dict[str, list[str]] = {d: [] for d in versions}
             for c in all_chunks:

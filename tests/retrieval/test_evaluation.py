@@ -83,3 +83,17 @@ def test_embedding_cache_roundtrip(embedder, tmp_path):
     healed = EmbeddingCache(reopened.dir)
     assert len(healed) == 2 and (healed.dir / "vectors.f32").stat().st_size == 2 * 384 * 4
     assert str(tmp_path) in str(cache.dir)
+
+
+def test_rare_token_query_generator(faq_corpus):
+    from services.retrieval.synth import rare_token_queries
+    from services.retrieval.tokenizer import query_terms, tokenize
+
+    queries, qrels = rare_token_queries(faq_corpus, n=10, max_df=1)
+    assert 5 <= len(queries) <= 10 and set(queries) == set(qrels)
+    docs = {d["_id"]: d for d in faq_corpus}
+    for qid, text in queries.items():
+        (doc_id,) = qrels[qid]
+        exact = [t.token for t in query_terms(text) if t.exact_shape]
+        assert exact and exact[0] in tokenize(f"{docs[doc_id]['title']}\n{docs[doc_id]['text']}")
+    assert rare_token_queries(faq_corpus, n=10, max_df=1) == (queries, qrels)  # deterministic

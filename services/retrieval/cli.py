@@ -29,6 +29,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--chunk", type=int, nargs="?", const=256, metavar="TOKENS",
                    help="chunk documents (default budget 256 tokens) instead of indexing them whole")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    p.add_argument("--plain-rrf", action="store_true",
+                   help="hybrid without the exact-match list (plain weighted RRF), for comparison")
     p.add_argument("--rare-token-queries", type=int, metavar="N",
                    help="instead of --queries/--qrels, evaluate N generated queries that hinge on a rare exact "
                         "token of one document (gene symbol, code, acronym, number with unit)")
@@ -46,7 +48,8 @@ def run_eval(args: argparse.Namespace) -> int:
         reports = evaluate_files(args.corpus, args.queries, args.qrels, methods=methods, chunk_tokens=args.chunk,
                                  limit_queries=args.limit_queries, rerank_model=args.rerank_model,
                                  use_cache=not args.no_cache, progress=not args.json and sys.stderr.isatty(),
-                                 rare_token_queries=args.rare_token_queries, rare_max_df=args.rare_max_df)
+                                 rare_token_queries=args.rare_token_queries, rare_max_df=args.rare_max_df,
+                                 exact_boost=not args.plain_rrf)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

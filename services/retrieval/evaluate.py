@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 import numpy as np
 import orjson
 
+from services.retrieval.fusion import FusionConfig
 from services.retrieval.index import METHODS, HybridIndex, IndexConfig
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ def evaluate_files(corpus: str | Path, queries: str | Path, qrels: str | Path, m
                    chunk_tokens: int | None = None, limit_queries: int | None = None,
                    rerank_model: str | Path | None = None, use_cache: bool = True,
                    progress: bool = False, rare_token_queries: int | None = None,
-                   rare_max_df: int = 1) -> dict[str, MethodReport]:
+                   rare_max_df: int = 1, exact_boost: bool = True) -> dict[str, MethodReport]:
     """Load BEIR files, build the index, evaluate.
 
     With ``rare_token_queries=N``, the queries and qrels files are ignored and N synthetic rare-exact-token
@@ -197,7 +198,8 @@ def evaluate_files(corpus: str | Path, queries: str | Path, qrels: str | Path, m
         rel = load_qrels(qrels)
     if limit_queries:
         rel = dict(list(rel.items())[:limit_queries])
-    index = build_index(docs, IndexConfig(max_tokens=chunk_tokens), reranker=reranker,
+    config = IndexConfig(max_tokens=chunk_tokens, fusion=FusionConfig(exact_boost=exact_boost))
+    index = build_index(docs, config, reranker=reranker,
                         use_cache=use_cache, progress=progress)
     return evaluate(index, q, rel, methods, rerank=reranker is not None)
 

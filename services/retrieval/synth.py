@@ -34,12 +34,12 @@ def _title_words(title: str, rng: random.Random, n: int) -> list[str]:
 
 
 def rare_token_queries(corpus: Sequence[Mapping[str, str]], n: int = 100, seed: int = 13, max_df: int = 1,
-                       title_words: int = 3, analyzer: Analyzer | None = None
+                       title_words: int = 3, analyzer: Analyzer | None = None, min_df: int = 1
                        ) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
     """Queries ``{qid: text}`` and qrels ``{qid: {doc_id: 1}}``.
 
     A query is ``<exact token> <title words>`` for a token whose analyzed exact form occurs in at most
-    ``max_df`` documents of ``corpus`` (dicts with ``_id``, ``title``, ``text``). Shapes are balanced across
+    ``max_df`` (and at least ``min_df``) documents of ``corpus`` (dicts with ``_id``, ``title``, ``text``). Shapes are balanced across
     gene symbols, codes, acronyms and numbers with units.
     """
     analyzer = analyzer or Analyzer()
@@ -55,7 +55,7 @@ def rare_token_queries(corpus: Sequence[Mapping[str, str]], n: int = 100, seed: 
             for m in rx.finditer(text):
                 surface = m.group(0)
                 exact = [t.token for t in analyzer.query_terms(surface) if t.exact_shape]
-                if exact and all(df[t] <= max_df for t in exact[:1]) and exact[0] in doc_tokens[i]:
+                if exact and min_df <= df[exact[0]] <= max_df and exact[0] in doc_tokens[i]:
                     by_shape[shape].append((i, surface))
                     break
     queries: dict[str, str] = {}

@@ -165,6 +165,32 @@ def main() -> int:
               f"p99 {pct(emb_lat, 99):.2f} ms")
     print(f"load average now {os.getloadavg()[0]:.2f}")
 
+    # ---------------------------------------------------------------- persistence and live updates
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        index.save(Path(tmp) / "index")
+        t_save = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in (Path(tmp) / "index").rglob("*") if f.is_file()) / 2**20
+        t0 = time.perf_counter()
+        loaded = HybridIndex.load(Path(tmp) / "index", embedder=embedder)
+        t_load = time.perf_counter() - t0
+    print(f"save {t_save:.1f} s ({size:.0f} MiB on disk), load {t_load:.1f} s ({len(loaded):,} chunks)")
+    del loaded
+    docs = list(synthetic_documents(200, seed=99))
+    t0 = time.perf_counter()
+    for i, d in enumerate(docs):
+        index.upsert_document(f"live-{i}", 1, d["title"], d["text"], "text/markdown")
+    t_up = time.perf_counter() - t0
+    lat = []
+    for q in all_q[:100]:
+        t = time.perf_counter()
+        index.search(q, top_k=10, method="bm25")
+        lat.append((time.perf_counter() - t) * 1000)
+    print(f"live upserts: {len(docs) / t_up:.1f} docs/s incl. embedding; BM25 delta now "
+          f"{index.stats()['bm25_delta']} chunks, BM25 latency with delta p50 {pct(lat, 50):.2f} ms")
+
     # ---------------------------------------------------------------- BM25 vs rank-bm25
     try:
         from rank_bm25 import BM25Okapi

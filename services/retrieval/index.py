@@ -238,7 +238,9 @@ class HybridIndex:
             if version is not None and state is not None and version <= state.version:
                 return UpsertResult(doc_id, version, "stale")
             if version is None:
-                version = state.version if state is not None else 0
+                if state is None:
+                    return UpsertResult(doc_id, 0, "absent")  # nothing to remember without a version
+                version = state.version
             return self._delete_locked(doc_id, version)
 
     def _delete_locked(self, doc_id: str, version: int) -> UpsertResult:

@@ -58,6 +58,10 @@ def test_versions_replays_and_deletes(small_index):
     assert small_index.upsert_document("guide", 6, "Router guide", GUIDE_V1, "text/markdown").status == "indexed"
     assert small_index.delete_document("cam").status == "deleted"
     assert small_index.doc_count == 1 and small_index.doc_version("guide") == 6
+    assert small_index.delete_document("never-seen").status == "absent"
+    assert small_index.doc_version("never-seen") is None
+    assert small_index.delete_document("never-seen-2", version=3).status == "absent"
+    assert small_index.upsert_document("never-seen-2", 2, "t", "old").status == "stale"
 
 
 def test_result_fields_and_shared_query_vector(small_index):

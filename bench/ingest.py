@@ -129,7 +129,7 @@ async def main(args: argparse.Namespace) -> None:
     topic = catalog.for_event("UserSignal").name
     codec = Codec()
     executor = WarehouseExecutor(client)
-    publisher = EventPublisher(bootstrap, catalog, codec, embedded=broker is not None)
+    publisher = EventPublisher(bootstrap, catalog, codec)
     await publisher.start()
     try:
         run = uuid.uuid4().hex[:8]

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     flywheel_role: Literal["all", "worker", "api"] = "all"
     flywheel_topic_prefix: str = Field("", pattern=r"^[A-Za-z0-9._-]*$")
     flywheel_replication_factor: int = Field(1, ge=1, le=5)
+    flywheel_producer_idempotence: bool | None = Field(
+        None, description="idempotent producer; default: on for KAFKA_BOOTSTRAP, off for the embedded broker")
     flywheel_consumer_group: str = "flywheel"
     flywheel_api_host: str = "127.0.0.1"
     flywheel_api_port: int = Field(8080, ge=0, le=65535)
@@ -82,6 +84,12 @@ class Settings(BaseSettings):
     @property
     def embedded_clickhouse(self) -> bool:
         return self.clickhouse_url is None
+
+    @property
+    def idempotent_producer(self) -> bool:
+        if self.flywheel_producer_idempotence is None:
+            return not self.embedded_broker
+        return self.flywheel_producer_idempotence
 
     @property
     def warehouse_path(self) -> Path:

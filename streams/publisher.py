@@ -12,21 +12,21 @@ from schemas.models import Event
 from streams.topics import TopicCatalog
 
 
-def producer_settings(embedded: bool) -> dict:
+def producer_settings(idempotent: bool) -> dict:
     """aiokafka producer options. The embedded broker has no idempotent producer (see README), so there
     delivery is at-least-once and every sink deduplicates on event_id; real Kafka gets idempotence."""
     return {"acks": "all", "linger_ms": 5, "max_batch_size": 256 * 1024,
-            "enable_idempotence": not embedded, "request_timeout_ms": 30_000}
+            "enable_idempotence": idempotent, "request_timeout_ms": 30_000}
 
 
 class EventPublisher:
     """Owns one aiokafka producer; ``publish`` encodes a model and sends it to its event type's topic."""
 
-    def __init__(self, bootstrap: str, catalog: TopicCatalog, codec: Codec, embedded: bool = True) -> None:
+    def __init__(self, bootstrap: str, catalog: TopicCatalog, codec: Codec, idempotent: bool = False) -> None:
         self.bootstrap = bootstrap
         self.catalog = catalog
         self.codec = codec
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **producer_settings(embedded))
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **producer_settings(idempotent))
         self._started = False
 
     async def start(self) -> None:

@@ -51,6 +51,7 @@ class Runtime:
                                                   replication_factor=settings.flywheel_replication_factor)
         self._publisher: EventPublisher | None = None
         self.sink: WarehouseSink | None = None
+        self.inline = None  # streams.agents.inline.InlineRuntime, set when the inline agents register
 
     # -- start-up ---------------------------------------------------------------------------------------
     def start_infrastructure(self) -> None:
@@ -93,7 +94,8 @@ class Runtime:
         """Publish with a producer of its own (for start-up steps that run before the worker's event loop)."""
         if not events:
             return 0
-        publisher = EventPublisher(self.bootstrap, self.catalog, self.codec, embedded=self.broker is not None)
+        publisher = EventPublisher(self.bootstrap, self.catalog, self.codec,
+                                   idempotent=self.settings.idempotent_producer)
         await publisher.start()
         try:
             return await publisher.publish_many(events)
@@ -112,7 +114,7 @@ class Runtime:
     def publisher(self) -> EventPublisher:
         if self._publisher is None:
             self._publisher = EventPublisher(self.bootstrap, self.catalog, self.codec,
-                                             embedded=self.broker is not None)
+                                             idempotent=self.settings.idempotent_producer)
         return self._publisher
 
     async def publish(self, events: Sequence[Event]) -> None:

@@ -110,7 +110,7 @@ def test_up_demo_post_and_restart_keeps_the_record(tmp_path):
 def test_two_workers_share_partitions_through_the_consumer_group(tmp_path, broker, topic_prefix):
     ports = [free_port(), free_port()]
     extra = dict(KAFKA_BOOTSTRAP=broker.bootstrap, FLYWHEEL_TOPIC_PREFIX=topic_prefix,
-                 FLYWHEEL_CONSUMER_GROUP=f"{topic_prefix}group")
+                 FLYWHEEL_CONSUMER_GROUP=f"{topic_prefix}group", FLYWHEEL_PRODUCER_IDEMPOTENCE="false")
     procs = []
     for i, port in enumerate(ports):
         (tmp_path / f"w{i}").mkdir()
@@ -124,6 +124,7 @@ def test_two_workers_share_partitions_through_the_consumer_group(tmp_path, broke
             return all(parts) and sum(parts) == total_partitions and parts
 
         parts = _wait(both_assigned, 120, "both workers to own partitions")
+        assert all(_get(p, "/readyz")[0] == 200 for p in ports)
         n = 400
 
         async def produce() -> None:

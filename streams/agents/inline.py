@@ -1,0 +1,150 @@
+"""Inline agents: requests -> guardrails/cache/retrieval decisions; responses -> output guardrails and cache
+admission; signals -> cache invalidation; the documents topic -> every worker's full retrieval index.
+
+Thin: decode, call :class:`services.inline.InlinePipeline`, publish. All pipeline calls run on one worker
+thread (embedding and search release the GIL; one thread keeps the cores' state single-writer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from mode import Service
+
+from services.cache import Cache, HotKeyCounter
+from services.embeddings import get_embedder
+from services.inline import IndexRegistry, InlinePipeline
+from services.logging import get_logger
+from services.retrieval.index import HybridIndex
+from streams.agents import decode, event_topic
+
+if TYPE_CHECKING:
+    from streams.runtime import Runtime
+
+log = get_logger("flywheel.inline")
+SAVE_EVERY_S = 30.0
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+class InlineRuntime:
+    """The pipeline, its thread and the on-disk index location of one worker."""
+
+    def __init__(self, runtime: "Runtime") -> None:
+        self.runtime = runtime
+        self.index_dir = runtime.settings.flywheel_data_dir / "index"
+        embedder = get_embedder()
+        self.indexes = IndexRegistry(lambda: HybridIndex(embedder=embedder), self.index_dir)
+        self._load_saved(embedder)
+        self.pipeline = InlinePipeline(embedder.embed_one, self.indexes, Cache(), hot_keys=HotKeyCounter())
+        self.thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inline")
+        self.dirty = False
+
+    def _load_saved(self, embedder: Any) -> None:
+        if not self.index_dir.is_dir():
+            return
+        for path in sorted(self.index_dir.iterdir()):
+            if (path / "manifest.json").exists() and "__" in path.name:
+                tenant, app = path.name.split("__", 1)
+                try:
+                    self.indexes.put(tenant, app, HybridIndex.load(path, embedder=embedder))
+                except (ValueError, OSError) as exc:
+                    log.warning("saved index unusable; rebuilding from the documents topic", path=str(path),
+                                error=str(exc))
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.thread, fn, *args)
+
+    def save(self) -> None:
+        for (tenant, app), index in self.indexes.items():
+            index.save(self.index_dir / f"{_safe(tenant)}__{_safe(app)}")
+        self.dirty = False
+
+
+class DocumentFollower(Service):
+    """Reads every partition of the documents topic (not a consumer-group share: every worker holds the
+    full index) from the beginning; versions make already-indexed documents no-ops, and the index saved on
+    disk means nothing is embedded twice across restarts."""
+
+    def __init__(self, inline: InlineRuntime, **kwargs: Any) -> None:
+        self.inline = inline
+        self.indexed = 0
+        super().__init__(**kwargs)
+
+    @Service.task
+    async def _follow(self) -> None:
+        rt = self.inline.runtime
+        spec = rt.catalog.for_event("Document")
+        consumer = AIOKafkaConsumer(bootstrap_servers=rt.bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset="earliest", group_id=None)
+        await consumer.start()
+        try:
+            partitions = consumer.partitions_for_topic(spec.name) or set(range(spec.partitions))
+            tps = [TopicPartition(spec.name, p) for p in sorted(partitions)]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            last_save = time.monotonic()
+            while not self.should_stop:
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                for records in batch.values():
+                    for record in records:
+                        doc = decode(rt, record.value, "Document")
+                        if doc is None:
+                            continue
+                        status = await self.inline.call(self.inline.pipeline.on_document, doc)
+                        if status in ("indexed", "deleted"):
+                            self.indexed += 1
+                            self.inline.dirty = True
+                if self.inline.dirty and time.monotonic() - last_save > SAVE_EVERY_S:
+                    await self.inline.call(self.inline.save)
+                    last_save = time.monotonic()
+        finally:
+            await consumer.stop()
+            if self.inline.dirty:
+                await self.inline.call(self.inline.save)
+
+
+def register(app: faust.App, runtime: "Runtime") -> None:
+    inline = InlineRuntime(runtime)
+    runtime.inline = inline  # for readiness/status and tests
+    publish = runtime.publish
+
+    @app.agent(event_topic(app, runtime, "InteractionRequest"), name="inline-requests")
+    async def requests(stream):
+        async for value in stream:
+            req = decode(runtime, value, "InteractionRequest")
+            if req is not None:
+                events = await inline.call(inline.pipeline.on_request, req)
+                if events:
+                    await publish(events)
+
+    @app.agent(event_topic(app, runtime, "LlmResponse"), name="inline-responses")
+    async def responses(stream):
+        async for value in stream:
+            resp = decode(runtime, value, "LlmResponse")
+            if resp is not None:
+                events = await inline.call(inline.pipeline.on_response, resp)
+                if events:
+                    await publish(events)
+
+    @app.agent(event_topic(app, runtime, "UserSignal"), name="inline-signals")
+    async def signals(stream):
+        async for value in stream:
+            signal = decode(runtime, value, "UserSignal")
+            if signal is not None:
+                await inline.call(inline.pipeline.on_signal, signal)
+
+    class Follower(DocumentFollower):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(inline, **kwargs)
+
+    app.service(Follower)

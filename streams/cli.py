@@ -15,6 +15,7 @@ from typing import Sequence
 # Modules that contribute sub-commands; a module that is not there yet is skipped.
 SERVICE_CLI_MODULES = (
     "streams.runtime_cli",
+    "streams.docs_cli",
     "services.retrieval.cli",
     "services.guardrails.cli",
     "services.cache.cli",

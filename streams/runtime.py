@@ -9,6 +9,7 @@ broker. ``CLICKHOUSE_URL`` unset: the embedded engine at ``$FLYWHEEL_DATA_DIR/wa
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 from pathlib import Path
@@ -25,6 +26,7 @@ from services.logging import get_logger
 from services.warehouse.client import DatabaseClient, WarehouseExecutor, connect
 from services.warehouse.migrations import apply_system_log_ttls, migrate_up
 from services.warehouse.queries import tenant_stats
+from streams.docs_cli import broker_file
 from streams.publisher import EventPublisher
 from streams.sink import WarehouseSink
 from streams.topics import TopicCatalog, ensure_topics, load_catalog
@@ -60,6 +62,7 @@ class Runtime:
             s.flywheel_data_dir.mkdir(parents=True, exist_ok=True)
             self.broker = EmbeddedBroker(log_path=s.flywheel_data_dir / "broker.log").start()
             self.bootstrap = self.broker.bootstrap
+            broker_file(s.flywheel_data_dir).write_text(json.dumps({"bootstrap": self.bootstrap, "pid": os.getpid()}))
             log.info("embedded broker started", bootstrap=self.bootstrap)
         if s.flywheel_role != "api" or not s.embedded_clickhouse:
             if s.embedded_clickhouse:
@@ -106,6 +109,7 @@ class Runtime:
         if self.executor is not None:
             self.executor.shutdown()
         if self.broker is not None:
+            broker_file(self.settings.flywheel_data_dir).unlink(missing_ok=True)
             self.broker.stop()
             log.info("embedded broker stopped")
 

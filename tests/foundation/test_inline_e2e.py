@@ -5,6 +5,9 @@ events; responses are checked for grounding and admitted to the cache."""
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 import uuid
 
@@ -13,10 +16,10 @@ from aiokafka import AIOKafkaConsumer
 
 from infra.broker import free_port
 from schemas.codec import Codec
-from schemas.models import Document, InteractionRequest, LlmResponse
+from schemas.models import InteractionRequest, LlmResponse
 from streams.publisher import EventPublisher
 from streams.topics import load_catalog
-from tests.foundation.test_runtime import _get, _start, _stop, _wait
+from tests.foundation.test_runtime import _env, _get, _start, _stop, _wait
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CODEC = Codec()
@@ -60,8 +63,17 @@ def test_requests_get_decisions_and_responses_are_grounded(tmp_path, broker, top
             await pub.publish_many(events)
             await pub.stop()
 
-        asyncio.run(publish([Document(**ENV, doc_id=d, version=1, title=d, text=t, content_type="text/markdown")
-                             for d, t in DOCS.items()]))
+        kb = tmp_path / "kb"
+        kb.mkdir()
+        for doc_id, text in DOCS.items():
+            (kb / f"{doc_id}.md").write_text(text)
+        out = subprocess.run([sys.executable, "-m", "streams.cli", "docs", "ingest", str(kb), "--quiet"],
+                             env=_env(tmp_path, port, KAFKA_BOOTSTRAP=broker.bootstrap,
+                                      FLYWHEEL_TOPIC_PREFIX=topic_prefix, FLYWHEEL_API_KEYS="test-key=t1/app1",
+                                      FLYWHEEL_PRODUCER_IDEMPOTENCE="false"),
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout.strip().splitlines()[-1])["documents"] == 2
         time.sleep(8)  # the follower indexes the documents (embedding on 2 cores)
         common = dict(**ENV, feature="support", model="m1", prompt_version="v1")
         asyncio.run(publish([

@@ -1,0 +1,11 @@
+DROP VIEW IF EXISTS incidents_from_user_signals;
+DROP VIEW IF EXISTS incidents_from_llm_responses;
+DROP VIEW IF EXISTS incidents_from_guardrail_triggers;
+DROP VIEW IF EXISTS incidents_from_cache_decisions;
+DROP VIEW IF EXISTS feedback_rollup_1h_from_1m;
+DROP VIEW IF EXISTS feedback_rollup_1m_incidents;
+DROP VIEW IF EXISTS feedback_rollup_1m_signals;
+DROP VIEW IF EXISTS feedback_rollup_1m_shown;
+DROP TABLE IF EXISTS feedback_rollup_1h;
+DROP TABLE IF EXISTS feedback_rollup_1m;
+DROP TABLE IF EXISTS incidents;

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     # -- warehouse sink ---------------------------------------------------------------------------------
     flywheel_sink_batch_rows: int = Field(20_000, ge=1, le=1_000_000)
     flywheel_sink_flush_ms: int = Field(250, ge=1, le=600_000)
+    flywheel_redact_pii: bool = Field(True, description="redact PII in free-text fields before storing them")
     flywheel_raw_ttl_days: int = Field(365, ge=1, le=36_500)
     flywheel_dead_letter_ttl_days: int = Field(90, ge=1, le=36_500)
 

@@ -130,7 +130,8 @@ class Runtime:
         self.sink = WarehouseSink(self.bootstrap, f"{self.settings.flywheel_consumer_group}-warehouse-sink",
                              self.catalog, self.executor, self.publisher,
                              batch_rows=self.settings.flywheel_sink_batch_rows,
-                             flush_ms=self.settings.flywheel_sink_flush_ms)
+                             flush_ms=self.settings.flywheel_sink_flush_ms,
+                             redact_pii=self.settings.flywheel_redact_pii)
         return self.sink
 
     def api_application(self) -> web.Application:
@@ -153,7 +154,8 @@ class Runtime:
             return {"sink": None}
         st = self.sink.stats
         return {"sink": {"partitions": len(self.sink.consumer.assignment()), "consumed": st.consumed,
-                         "stored": st.stored, "dead_lettered": st.dead_lettered, "batches": st.batches}}
+                         "stored": st.stored, "dead_lettered": st.dead_lettered, "redacted": st.redacted,
+                         "batches": st.batches}}
 
     async def _broker_ready(self) -> bool:
         await self.publisher.start()

@@ -19,6 +19,7 @@ from mode import Service
 
 from services.logging import get_logger
 from services.warehouse.client import WarehouseExecutor
+from services.warehouse.redaction import Redactor
 from services.warehouse.raw_writer import Message, RawEventWriter, Route, WriteResult, dead_letter_rows
 from streams.publisher import EventPublisher
 from streams.topics import TopicCatalog
@@ -31,6 +32,7 @@ class SinkStats:
     consumed: int = 0
     stored: int = 0
     dead_lettered: int = 0
+    redacted: int = 0
     batches: int = 0
     last_commit: float = 0.0
     first_message_at: float | None = None  # perf_counter() when the first message arrived
@@ -40,6 +42,7 @@ class SinkStats:
         self.consumed += n_msgs
         self.stored += result.stored_total
         self.dead_lettered += len(result.dead_letters)
+        self.redacted += result.redacted
         self.batches += 1
         for table, n in result.stored.items():
             self.per_table[table] = self.per_table.get(table, 0) + n
@@ -56,14 +59,16 @@ class WarehouseSink:
     """The consume -> insert -> dead-letter -> commit loop, usable with or without Faust."""
 
     def __init__(self, bootstrap: str, group_id: str, catalog: TopicCatalog, executor: WarehouseExecutor,
-                 publisher: EventPublisher, batch_rows: int = 20_000, flush_ms: int = 250) -> None:
+                 publisher: EventPublisher, batch_rows: int = 20_000, flush_ms: int = 250,
+                 redact_pii: bool = True) -> None:
         self.catalog = catalog
         self.executor = executor
         self.publisher = publisher
         self.batch_rows = batch_rows
         self.flush_ms = flush_ms
         routes = {t.name: Route(t.event, t.table) for t in catalog.topics}
-        self.writer = RawEventWriter(executor.client, routes, publisher.codec)
+        self.writer = RawEventWriter(executor.client, routes, publisher.codec,
+                                     Redactor(publisher.codec) if redact_pii else None)
         self.consumer = AIOKafkaConsumer(*catalog.names, bootstrap_servers=bootstrap, group_id=group_id,
                                          **consumer_settings())
         self.stats = SinkStats()

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from schemas.binary import object_container
 from schemas.codec import Codec, DecodeError, SchemaInfo
 from schemas.models import EVENT_MODELS, DeadLetter
+from services.warehouse.redaction import Redactor
 
 UNKNOWN = "_unknown"
 AVRO_INSERT_SETTINGS = {"input_format_avro_allow_missing_fields": 1}
@@ -53,6 +54,7 @@ class WriteResult:
     stored: dict[str, int] = field(default_factory=dict)  # table -> rows inserted
     dead_letters: list[DeadLetter] = field(default_factory=list)
     insert_seconds: float = 0.0
+    redacted: int = 0  # messages whose free text had PII removed before storage
 
     @property
     def stored_total(self) -> int:
@@ -76,10 +78,12 @@ def dead_letter(msg: Message, reason: str, error_type: str, tenant_id: str = UNK
 class RawEventWriter:
     """Inserts validated events into raw tables; returns the dead letters for the rest."""
 
-    def __init__(self, client, routes: dict[str, Route], codec: Codec | None = None) -> None:
+    def __init__(self, client, routes: dict[str, Route], codec: Codec | None = None,
+                 redactor: Redactor | None = None) -> None:
         self.client = client
         self.routes = routes
         self.codec = codec or Codec()
+        self.redactor = redactor
         self._columns: dict[str, dict[str, list[str]]] = {}
 
     def table_columns(self, table: str) -> dict[str, list[str]]:
@@ -111,6 +115,17 @@ class RawEventWriter:
                 result.dead_letters.append(dead_letter(
                     msg, f"topic {msg.topic} carries {route.event_type}, got {writer.event_type}", "wrong_type"))
                 continue
+            if self.redactor is not None and self.redactor.applies_to(writer.event_type) \
+                    and self.redactor.may_contain_pii(msg.value, start):
+                try:
+                    redaction = self.redactor.redact(writer, msg.value)
+                except DecodeError as exc:
+                    result.dead_letters.append(dead_letter(msg, str(exc), exc.error_type))
+                    continue
+                if redaction.changed:  # stored in its redacted form, re-encoded in the current schema
+                    result.redacted += 1
+                    msg = Message(msg.topic, msg.partition, msg.offset, msg.key, redaction.value)
+                    writer, start = self.codec.writer_of(msg.value)
             groups.setdefault((route.table, writer.fingerprint), (writer, []))[1].append((msg, start))
         t0 = time.perf_counter()
         for (table, _), (writer, items) in groups.items():

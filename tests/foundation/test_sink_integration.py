@@ -208,3 +208,38 @@ async def test_rows_hold_the_event_fields(broker, warehouse, topic_prefix):
         assert 0 <= lag < 30_000
     finally:
         await publisher.stop()
+
+
+async def test_pii_is_redacted_before_storage_and_checksum_failures_are_kept(broker, warehouse, topic_prefix):
+    catalog = load_catalog(prefix=topic_prefix)
+    await ensure_topics(broker.bootstrap, catalog)
+    publisher = EventPublisher(broker.bootstrap, catalog, CODEC)
+    await publisher.start()
+    executor = WarehouseExecutor(warehouse)
+    try:
+        common = dict(tenant_id="acme", app_id="shop", request_id="r-pii")
+        events = [
+            InteractionRequest(**common, query="My email is jane.doe@example.com, card 4111 1111 1111 1111",
+                               params={"contact": "+1 415 555 0199"}),
+            UserSignal(**common, kind="correction", correction_text="Order 4111 1111 1111 1112 ships Monday"),
+            LlmResponse(**common, text="Nothing personal here.", latency_ms=1.0),
+            Document(tenant_id="acme", app_id="shop", doc_id="contact", version=1, text="Write to help@example.com"),
+        ]
+        await publisher.publish_many(events)
+        sink = WarehouseSink(broker.bootstrap, f"{topic_prefix}sink", catalog, executor, publisher,
+                             batch_rows=10, flush_ms=50, redact_pii=True)
+
+        async def arrived() -> bool:
+            return sum(int(warehouse.scalar(f"SELECT count() FROM {t}")) for t in
+                       ("interaction_requests", "user_signals", "llm_responses", "documents")) == 4
+
+        await _run_sink_until(sink, arrived)
+        query, params = warehouse.rows("SELECT query, params FROM interaction_requests")[0]
+        assert query == "My email is [EMAIL], card [CREDIT_CARD]" and params == {"contact": "[PHONE]"}
+        assert warehouse.scalar("SELECT correction_text FROM user_signals") == "Order 4111 1111 1111 1112 ships Monday"
+        assert warehouse.scalar("SELECT text FROM documents") == "Write to help@example.com"  # knowledge base kept
+        assert sink.stats.redacted == 1
+        ids = {str(r[0]) for r in warehouse.rows("SELECT event_id FROM interaction_requests")}
+        assert ids == {str(events[0].event_id)}  # the redacted event keeps its identity
+    finally:
+        await publisher.stop()

@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from services.guardrails.embedding import PASSAGE_CACHE, EmbedderLike, embed_claims, get_claim_embedder
 from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
 from services.guardrails.triggers import Layer, Severity, Stage, Trigger
-
-
-class EmbedderLike(Protocol):
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 STOPWORDS = frozenset("""
@@ -287,8 +284,10 @@ class GroundingContext:
         self.vectors = passage_vectors
 
     def ensure_vectors(self, embedder: EmbedderLike) -> np.ndarray:
+        """Passage embeddings: the precomputed ones, else from the LRU (embedding only unseen passages)."""
         if self.vectors is None:
-            self.vectors = embedder.embed(self.passages) if self.passages else np.zeros((0, 1), np.float32)
+            self.vectors = PASSAGE_CACHE.vectors(self.passages, embedder) if self.passages else np.zeros(
+                (0, 1), np.float32)
         return self.vectors
 
 
@@ -367,7 +366,7 @@ def _lexical(claim_tokens: set[str], ctx: GroundingContext) -> tuple[float, int]
 
 
 def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_POLICY,
-                  embedder: EmbedderLike | None = None) -> list[ClaimVerdict]:
+                  embedder: EmbedderLike | None = None, *, embedder_threads: int | None = None) -> list[ClaimVerdict]:
     """A verdict per claim of ``answer``; embeds only the claims lexical support cannot settle (one batch)."""
     verdicts: list[ClaimVerdict | None] = []
     pending: list[tuple[int, Claim, float]] = []
@@ -397,11 +396,9 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
         verdicts.append(None)
     if pending:
         if embedder is None:
-            from services.embeddings import get_embedder
-
-            embedder = get_embedder()
+            embedder = get_claim_embedder(embedder_threads)
         pvecs = ctx.ensure_vectors(embedder)
-        cvecs = embedder.embed([c.text for _, c, _ in pending])
+        cvecs = embed_claims(embedder, [c.text for _, c, _ in pending])
         sims = (cvecs @ pvecs.T).max(axis=1) if len(pvecs) else np.zeros(len(pending))
         for (i, claim, lex), sim in zip(pending, sims):
             sim = float(sim)
@@ -416,11 +413,15 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
 
 def check_grounding(answer: str, passages: Sequence[str] | GroundingContext, policy: Policy = DEFAULT_POLICY, *,
                     passage_vectors: np.ndarray | None = None, embedder: EmbedderLike | None = None,
-                    stage: Stage = Stage.OUTPUT) -> list[Trigger]:
-    """``ungrounded`` triggers, one per unsupported claim (span = the claim in ``answer``)."""
+                    embedder_threads: int | None = None, stage: Stage = Stage.OUTPUT) -> list[Trigger]:
+    """``ungrounded`` triggers, one per unsupported claim (span = the claim in ``answer``).
+
+    ``embedder``: any ``embed(texts)`` object; default the guardrails :class:`~.embedding.ClaimEmbedder` with
+    ``embedder_threads`` onnxruntime threads (claims capped at 64 word pieces, no thread spinning).
+    """
     ctx = passages if isinstance(passages, GroundingContext) else GroundingContext(passages, passage_vectors)
     out = []
-    for v in assess_claims(answer, ctx, policy, embedder):
+    for v in assess_claims(answer, ctx, policy, embedder, embedder_threads=embedder_threads):
         if v.supported:
             continue
         detail = f"{v.note or v.reason}: lexical={v.lexical:.2f}"
@@ -441,9 +442,7 @@ def self_consistency(samples: Sequence[str], policy: Policy = DEFAULT_POLICY, *,
         return 1.0, []
     if vectors is None:
         if embedder is None:
-            from services.embeddings import get_embedder
-
-            embedder = get_embedder()
+            embedder = get_claim_embedder()
         vectors = embedder.embed(texts)
     facts = []
     for t in texts:

@@ -82,12 +82,14 @@ def check_output(text: str, context_passages: Sequence[str] | GroundingContext |
                  policy: Policy = DEFAULT_POLICY, *, passage_vectors: np.ndarray | None = None,
                  samples: Sequence[str] | None = None, schema: SchemaLike | None = None, kind: str = "text",
                  dialect: str | None = None, moderation: bool = True, embedder: EmbedderLike | None = None,
-                 stage: Stage = Stage.OUTPUT) -> list[Trigger]:
+                 embedder_threads: int | None = None, stage: Stage = Stage.OUTPUT) -> list[Trigger]:
     """Checks on a model output.
 
     ``kind="text"``: PII, grounding (when ``context_passages`` are given; ``passage_vectors`` are their embeddings
     if available), lexicon moderation, self-consistency (when ``samples`` holds other sampled answers; ``text``
-    is included). Other kinds (``json`` with ``schema``, ``sql`` with ``dialect``, ``url``, ``code``) run only
+    is included). Claims that lexical/number/entity support cannot settle are embedded in one batch (64 word
+    pieces each) by ``embedder`` (default: the guardrails claim embedder with ``embedder_threads`` threads);
+    passage vectors not passed in come from an LRU keyed by passage text. Other kinds (``json`` with ``schema``, ``sql`` with ``dialect``, ``url``, ``code``) run only
     their own check.
     """
     if kind != "text":
@@ -96,10 +98,14 @@ def check_output(text: str, context_passages: Sequence[str] | GroundingContext |
     triggers = pii_triggers(text, policy, stage=stage)
     if context_passages is not None and (isinstance(context_passages, GroundingContext) or len(context_passages)):
         triggers += check_grounding(text, context_passages, policy, passage_vectors=passage_vectors,
-                                    embedder=embedder, stage=stage)
+                                    embedder=embedder, embedder_threads=embedder_threads, stage=stage)
     if moderation:
         triggers += moderate_lexicon(text, stage=stage)
     if samples:
+        if embedder is None:
+            from services.guardrails.embedding import get_claim_embedder
+
+            embedder = get_claim_embedder(embedder_threads)
         _, inconsistent = self_consistency([text, *samples], policy, embedder=embedder, stage=stage)
         triggers += inconsistent
     return policy.apply(triggers)

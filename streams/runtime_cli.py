@@ -54,7 +54,25 @@ def cmd_topics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warehouse_requests(since: str | None) -> list[dict]:
+    """The ClickHouse source of ``flywheel cache simulate`` (logged requests)."""
+    from services.warehouse.client import connect
+    from services.warehouse.queries import logged_requests
+    from streams.runtime import data_dir_lock
+
+    s = _settings()
+    if s.embedded_clickhouse:
+        data_dir_lock(s.warehouse_path)
+    return logged_requests(connect(s.clickhouse_url, s.clickhouse_database, s.warehouse_path), since)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    try:
+        import services.cache.cli as cache_cli
+
+        cache_cli.REQUEST_SOURCE = _warehouse_requests
+    except ImportError:  # pragma: no cover - the cache package is part of the project
+        pass
     up = sub.add_parser("up", help="run the worker: broker/warehouse (embedded unless configured), agents, sink, API")
     up.add_argument("--demo", action="store_true", help="load the demo knowledge base and sample events")
     up.set_defaults(func=cmd_up)

@@ -38,3 +38,14 @@ def tenant_stats(client, tenant: str, app: str, tables: Sequence[str]) -> dict:
                           "reason": r[5]} for r in dead],
         "unattributed_dead_letters": unattributed,
     }
+
+
+def logged_requests(client, since: str | None = None, limit: int = 1_000_000) -> list[dict]:
+    """Logged InteractionRequests in time order (deduplicated), as dicts, for ``flywheel cache simulate``."""
+    where = "WHERE event_time >= parseDateTime64BestEffort({since:String}, 3)" if since else ""
+    result = client.query(
+        "SELECT toString(event_id) AS event_id, event_time, tenant_id, app_id, request_id, session_id, user_id, "
+        "feature, model, prompt_version, cohort, query, template_id, params, locale "
+        f"FROM interaction_requests FINAL {where} ORDER BY event_time, event_id LIMIT {int(limit)}",
+        {"since": since} if since else None)
+    return [dict(zip(result.column_names, row)) for row in result.result_rows]

@@ -14,11 +14,12 @@ def load(name: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def injection_scores(split: str | None = None, *, use_embedding: bool = True) -> dict[str, float]:
+def injection_scores(split: str | None = None, *, use_embedding: bool = True,
+                     name: str = "injection.jsonl") -> dict[str, float]:
     from services.guardrails.injection import score_injection
 
     tp = fp = fn = tn = 0
-    for r in load("injection.jsonl"):
+    for r in load(name):
         if split is not None and r["split"] != split:
             continue
         pred = score_injection(r["text"], use_embedding=use_embedding).is_injection
@@ -45,10 +46,10 @@ def pii_scores() -> dict[str, float]:
     return {"precision": p, "recall": rc, "f1": 2 * p * rc / max(1e-9, p + rc)}
 
 
-def grounding_accuracy(split: str | None = None) -> float:
+def grounding_accuracy(split: str | None = None, name: str = "grounding.jsonl") -> float:
     from services.guardrails.grounding import check_grounding
 
-    rows = [r for r in load("grounding.jsonl") if split is None or r["split"] == split]
+    rows = [r for r in load(name) if split is None or r["split"] == split]
     ok = sum((not check_grounding(r["answer"], r["context"])) == r["grounded"] for r in rows)
     return ok / len(rows)
 

@@ -119,6 +119,8 @@ class CacheWarmTrigger(Event):
     query: Optional[str] = None  # Representative query text.
     template_id: Optional[str] = None
     params: dict[str, str] = Field(default_factory=dict)
+    model: Optional[str] = None  # Model of the cache scope (entries never answer across models).
+    prompt_version: Optional[str] = None  # Prompt version of the cache scope.
     request_count: Int64  # Requests seen for the key in the window.
     window_s: Int32  # Window length in seconds.
     reason: str

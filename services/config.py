@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     flywheel_log_format: Literal["json", "console", "auto"] = "auto"
     flywheel_log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # -- inline path -------------------------------------------------------------------------------------
+    flywheel_retrieval_top_k: int = Field(5, ge=1, le=100)
+    flywheel_cache_hot_threshold: int = Field(5, ge=1, description="requests per window that make a key hot")
+    flywheel_cache_hot_window_s: float = Field(300.0, gt=0)
+    flywheel_generator_url: str | None = Field(None, description="OpenAI-compatible base URL for the cache warmer")
+    flywheel_generator_model: str = "gpt-4o-mini"
+    flywheel_generator_api_key: str | None = None
+
     # -- warehouse sink ---------------------------------------------------------------------------------
     flywheel_sink_batch_rows: int = Field(20_000, ge=1, le=1_000_000)
     flywheel_sink_flush_ms: int = Field(250, ge=1, le=600_000)
@@ -48,7 +56,8 @@ class Settings(BaseSettings):
     flywheel_raw_ttl_days: int = Field(365, ge=1, le=36_500)
     flywheel_dead_letter_ttl_days: int = Field(90, ge=1, le=36_500)
 
-    @field_validator("kafka_bootstrap", "clickhouse_url", "schema_registry_url", mode="before")
+    @field_validator("kafka_bootstrap", "clickhouse_url", "schema_registry_url", "flywheel_generator_url",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

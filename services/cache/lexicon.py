@@ -477,3 +477,48 @@ VERBISH = {"be", "do", "get", "make", "have", "change", "use", "see", "know", "g
            "return", "create", "update", "reset", "keep", "move", "switch", "transfer", "convert", "access",
            "view", "edit", "manage", "track", "report", "file", "submit", "claim", "learn", "understand"}
 SYMMETRIC_CONNECTORS = {"and", "or", "vs", "versus", "&", ",", "/", "between", "both", "compare", "with"}
+
+# --- additions for canonicalisation (see services/cache/canon.py) ------------------------------------
+
+# Single-word forms of phrasal verbs and compounds joined at tokenisation ("log in" -> "login",
+# "sign up" -> "register"): same poles as the phrases they replace.
+POLARITY_WORDS.update({
+    "login": ("session", "in"), "signin": ("session", "in"), "logout": ("session", "out"),
+    "register": ("membership", "+"), "registered": ("membership", "+"), "registering": ("membership", "+"),
+    "registration": ("membership", "+"), "enroll": ("membership", "+"), "enrolled": ("membership", "+"),
+    "enrolling": ("membership", "+"), "enrollment": ("membership", "+"), "enrolls": ("membership", "+"),
+    "unregister": ("membership", "-"), "deregister": ("membership", "-"), "unenroll": ("membership", "-"),
+    "withdrawing": ("cash", "out"), "withdrawals": ("cash", "out"), "withdrawn": ("cash", "out"),
+    "approves": ("outcome", "+"), "approving": ("outcome", "+"), "approval": ("outcome", "+"),
+})
+# General synonym classes (verbs keyed by their base form: the frame's lemmatiser-lite maps inflections)
+SYNONYMS.update({
+    "speak": "talk", "chat": "talk", "locate": "find", "located": "find", "inquire": "ask", "enquire": "ask",
+    "acquire": "get", "submit": "create", "postpone": "delay", "defer": "delay",
+    "repay": "pay", "configure": "configure", "setup": "configure", "recharge": "recharge",
+    "reload": "recharge", "include": "include", "collect": "collect", "enter": "enter", "type": "enter",
+    "display": "show", "retrieve": "get", "recover": "get", "commence": "start", "initiate": "start",
+    "complete": "complete", "finalize": "complete", "reimburse": "refund", "reimbursement": "refund",
+    "automobile": "car", "vehicle": "car", "film": "movie", "couch": "sofa", "shop": "store",
+    "employment": "job", "career": "job", "position": "job", "role": "job", "vacancy": "job",
+    "cellular": "phone", "cell": "phone", "telephone": "phone", "smartphone": "phone",
+    "e-mail": "email", "emails": "email", "inbox": "inbox",
+    "reset": "reset", "recieve": "get", "obtaining": "get",
+})
+SYNONYM_HEADS = set(SYNONYMS.values())
+# Words that make a bare "pounds" a weight or a currency.
+WEIGHT_CONTEXT = {"weigh", "weighs", "weight", "weighing", "heavy", "heavier", "light", "lighter", "baggage",
+                  "luggage", "bag", "suitcase", "parcel", "package", "box", "load", "carry", "lift", "lose",
+                  "gain", "body", "dumbbell", "freight", "cargo", "payload", "shipment"}
+MONEY_CONTEXT = {"cost", "costs", "pay", "paid", "price", "fee", "fees", "spend", "spent", "charge", "charged",
+                 "salary", "earn", "buy", "sell", "sold", "bought", "refund", "deposit", "withdraw", "owe",
+                 "invoice", "bill", "budget", "tip", "rent", "wage", "account", "balance", "loan", "fine",
+                 "money", "cash", "transfer", "send", "exchange", "convert", "worth", "sterling", "afford"}
+# Words whose lone insertion narrows or changes the question even in a very similar query (they are
+# not slots, but they select a different thing): "only", "also" variants, "again", "other", "same"...
+NOT_INSERTABLE = {"only", "other", "another", "same", "different", "new", "old", "extra", "additional",
+                  "second", "both", "either", "whole", "partial", "full", "half", "entire", "joint", "shared",
+                  "free", "paid", "premium", "trial", "temporary", "permanent", "all", "each", "every",
+                  "also", "too", "again", "back", "still", "yet", "already", "ever", "even", "more", "less",
+                  "instead", "alone", "together", "first", "last", "next", "previous", "early", "late",
+                  "automatically", "manually", "online", "offline", "remotely", "publicly", "privately"}

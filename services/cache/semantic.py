@@ -83,7 +83,7 @@ class SemanticCache:
                 best_id, best_sim = cand.entry_id, sim
             if q_slots is None:
                 q_slots = extract_slots(query)
-            mismatch = compare_slots(q_slots, self._slots(cand))
+            mismatch = compare_slots(q_slots, self._slots(cand), similarity=sim)
             if mismatch is None:
                 return self._result(t0, key, Outcome.HIT, "similar", sim, cand)
             first_reason = first_reason or f"slot_mismatch:{mismatch}"

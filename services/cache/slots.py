@@ -34,9 +34,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
+from services.cache import canon as C
 from services.cache import lexicon as L
 
-SLOTS_VERSION = 1
+SLOTS_VERSION = 2
 
 _TOKEN_RE = re.compile(
     r"""
@@ -143,13 +144,41 @@ class _Extractor:
             low = raw.lower()
             poss = low.endswith("'s") and len(low) > 2
             base = low[:-2] if poss else low
+            low, base = C.americanize(low), C.americanize(base)
             self.toks.append(_Tok(raw, low, base, prev_end, poss))
             prev_end = raw in _SENTENCE_END
+        self._join_compounds()
         self.owner = [None] * len(self.toks)
         # "How Do I Cancel My Subscription": capitalisation says nothing about names
         alpha = [tk for tk in self.toks if tk.text[:1].isalpha() and not tk.sent_start and tk.low != "i"]
         caps = [tk for tk in alpha if tk.text[:1].isupper()]
         self.title_case = len(alpha) >= 3 and len(caps) / len(alpha) > 0.7
+
+    def _join_compounds(self) -> None:
+        """One token for an open compound ("user name" -> "username") or a phrasal verb ("take out" ->
+        "withdraw"), so every pass sees the single word (see :mod:`services.cache.canon`)."""
+        out: list[_Tok] = []
+        i = 0
+        while i < len(self.toks):
+            tk = self.toks[i]
+            nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+            joined = None
+            if nxt is not None and not tk.possessive:
+                joined = C.COMPOUNDS.get((tk.low, nxt.base)) or C.PHRASAL_FORMS.get((tk.low, nxt.low))
+                if joined and (tk.low, nxt.base) in C.COMPOUNDS and nxt.possessive:
+                    joined = None
+            if joined:
+                text = joined[:1].upper() + joined[1:] if tk.text[:1].isupper() else joined
+                out.append(_Tok(text, joined + ("'s" if nxt.possessive else ""), joined, tk.sent_start,
+                                nxt.possessive))
+                i += 2
+                continue
+            single = C.COMPOUNDS.get((tk.low,))
+            if single:
+                tk = _Tok(single, single, single, tk.sent_start, False)
+            out.append(tk)
+            i += 1
+        self.toks = out
 
     def free(self, i: int, j: int | None = None) -> bool:
         j = i + 1 if j is None else j
@@ -753,14 +782,24 @@ class _Extractor:
             w = tk.low
             if w in L.FILLERS or tk.base in L.FILLERS:
                 continue
-            lem = L.SYNONYMS.get(w) or L.SYNONYMS.get(tk.base)
-            if lem is None:
-                lem = _lemma(tk.base)
-                lem = L.SYNONYMS.get(lem, lem)
+            lem = _canonical_word(tk.low, tk.base)
             if lem in L.FILLERS:
                 continue
             out.append(lem)
         return tuple(out)
+
+    def _resolve_pounds(self) -> None:
+        """"pounds" is a currency or a weight: decide from the rest of the query, else leave it ``POUND``
+        (which the guard accepts as either GBP or lb)."""
+        words = {tk.base for tk in self.toks} | {_lemma(tk.base) for tk in self.toks}
+        target = "lb" if words & L.WEIGHT_CONTEXT else ("GBP" if words & L.MONEY_CONTEXT else None)
+        if target is None:
+            return
+        for c in self.claims:
+            if c.slot == "number" and c.value.endswith("|POUND"):
+                c.value = c.value[: -len("POUND")] + target
+            elif c.slot == "unit" and c.value == "POUND":
+                c.value = target
 
     def run(self) -> Slots:
         self.tokenize()
@@ -773,6 +812,7 @@ class _Extractor:
         self.pass_wh()
         self.pass_roles()
         self.pass_entities()
+        self._resolve_pounds()
         direction = self.pass_direction()
         by_slot: dict[str, list[str]] = {}
         for c in self.claims:
@@ -811,6 +851,23 @@ def _code(low: str) -> str:
     return re.sub(r"[#\-_\s]", "", low).upper()
 
 
+def _canonical_word(low: str, base: str) -> str:
+    """Frame form of a word: hyphens dropped ("check-in" = "checkin"), synonym class of the word or of
+    its lemma-lite (inflections stripped only when the lexicon knows the base form), plural stripped."""
+    if "-" in base and base.replace("-", "").isalpha():
+        low = base = base.replace("-", "")
+    lem = L.SYNONYMS.get(low) or L.SYNONYMS.get(base)
+    if lem is None:
+        for cand in C.verb_lemmas(base):
+            if cand in L.SYNONYMS or cand in L.SYNONYM_HEADS:
+                lem = L.SYNONYMS.get(cand, cand)
+                break
+    if lem is None:
+        lem = _lemma(base)
+        lem = L.SYNONYMS.get(lem, lem)
+    return L.SYNONYMS.get(lem, lem)
+
+
 def _lemma(word: str) -> str:
     """Light plural stripping (no dictionary): 'invoices' -> 'invoice', 'policies' -> 'policy'."""
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
@@ -831,6 +888,36 @@ def extract_slots(text: str) -> Slots:
 
 def _multiset_equal(a: Iterable[str], b: Iterable[str]) -> bool:
     return Counter(a) == Counter(b)
+
+
+_FIRST_PERSON = {"self", "org"}
+
+
+def _person_equal(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """No pronoun at all ("Is there a bonus this year?") is the asker's own perspective, which may be
+    singular or plural; any explicit pronouns must match exactly."""
+    if not a or not b:
+        return set(a or b) <= _FIRST_PERSON and len(set(a or b)) <= 1
+    return set(a) == set(b)
+
+
+def _pound_equal(a: tuple[str, ...], b: tuple[str, ...], *, sep: str = "|") -> bool:
+    """Multiset equality where an unresolved ``POUND`` matches ``GBP`` or ``lb`` (never both kinds)."""
+    if Counter(a) == Counter(b):
+        return True
+    def variants(xs: tuple[str, ...]) -> list[Counter]:
+        outs = [Counter()]
+        for x in xs:
+            if x.endswith("POUND"):
+                head = x[: -len("POUND")]
+                outs = [o + Counter([head + u]) for o in outs for u in ("POUND", "GBP", "lb")]
+            else:
+                outs = [o + Counter([x]) for o in outs]
+        return outs
+    va, vb = variants(a), variants(b)
+    if len(va) * len(vb) > 81:
+        return False
+    return any(x == y for x in va for y in vb)
 
 
 def _number_reason(a: tuple[str, ...], b: tuple[str, ...]) -> str:
@@ -855,13 +942,23 @@ def _polarity_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return any(axes_a[k] != axes_b[k] for k in axes_a.keys() & axes_b.keys())
 
 
-def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False) -> str | None:
-    """Near-identical frames must be identical: a lone substituted/inserted word changes the question,
-    and a pure reordering that swaps two anchors across a relation word reverses it."""
+INSERTION_SIMILARITY = 0.85
+"""A lone inserted content word (not a slot, not a prepositional argument) is an elaboration, not a new
+question, when the two queries are at least this similar. Chosen as a round value above the median
+paraphrase similarity of the tuning pairs; see services/cache/README.md for the measurement."""
+
+
+def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False,
+                  similarity: float | None = None) -> str | None:
+    """Near-identical frames must be identical: a lone substituted word changes the question, and a pure
+    reordering that swaps two anchors across a relation word reverses it. A lone *inserted* word is
+    accepted only when it is light (see :func:`_light_insertion`) and ``similarity`` is high."""
     if a == b:
         return None
+    a, b = _merge_open_compounds(a, b), _merge_open_compounds(b, a)
     if Counter(a) == Counter(b):
         return "order" if _is_reversal(a, b) else None
+    raw_a, raw_b = a, b
     # pronouns were compared as the person slot (with "self" as the default) and polarity as a set;
     # weak connectors carry no role: ignore all of them here
     a, b = _content_frame(a), _content_frame(b)
@@ -879,11 +976,51 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False
     insertable = L.INSERTABLE | ({"cost"} if how_much else set())
     if not (left and right) and all(t in L.FUNCTION_WORDS or t in insertable for t in left + right):
         return None  # a lone inserted preposition or generic noun ("a refund for my purchase")
+    if not (left and right) and similarity is not None and similarity >= INSERTION_SIMILARITY:
+        longer, shorter = (raw_a, raw_b) if left else (raw_b, raw_a)
+        if _light_insertion(left or right, longer, shorter):
+            return None  # "update the firmware" / "update my device firmware"
     for x in left:
         for y in right:
             if _negated_form(x, y) or _negated_form(y, x):
                 return "negation"
     return "term"
+
+
+def _merge_open_compounds(frame: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """Join adjacent words of ``frame`` whose concatenation is one word of ``other`` ("voice mail" /
+    "voicemail"): the same compound written open and closed."""
+    words = {t for t in other if not t.startswith("<")}
+    out: list[str] = []
+    i = 0
+    while i < len(frame):
+        if i + 1 < len(frame) and not frame[i].startswith("<") and not frame[i + 1].startswith("<") \
+                and frame[i] + frame[i + 1] in words and frame[i] not in words:
+            out.append(frame[i] + frame[i + 1])
+            i += 2
+            continue
+        out.append(frame[i])
+        i += 1
+    return tuple(out)
+
+
+def _light_insertion(inserted: tuple[str, ...], longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    """An inserted span that only elaborates: plain content words (no slot value: numbers, dates,
+    negation, polarity, entities, codes, roles... are compared as slots and an extra one is a different
+    question), no preposition, and not the argument of a preposition ("to the workspace", "in faro")."""
+    if not inserted or len(inserted) > 1:
+        return False
+    t = inserted[0]
+    if t.startswith("<") or t in L.FUNCTION_WORDS or t in L.WEAK_CONNECTORS or t in L.NOT_INSERTABLE:
+        return False
+    raw = [x for x in longer if not x.startswith("<person:")]
+    if raw.count(t) != 1:
+        return False
+    k = raw.index(t)
+    prev = raw[k - 1] if k > 0 else ""
+    if prev in L.FUNCTION_WORDS or prev in L.WEAK_CONNECTORS or prev.startswith("<direction"):
+        return False
+    return True
 
 
 def _content_frame(frame: tuple[str, ...]) -> tuple[str, ...]:
@@ -947,15 +1084,15 @@ _CHECK_ORDER = ("negation", "number", "unit", "date", "code", "entity", "compara
                 "direction", "person", "scope", "role", "wh")
 
 
-def compare_slots(a: Slots, b: Slots) -> str | None:
+def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | None:
     """``None`` when ``a`` and ``b`` are slot-equivalent, else the name of the first mismatching slot
     (``number``, ``currency``, ``unit``, ``date``, ``negation``, ``comparative``, ``polarity``,
     ``direction``, ``entity``, ``code``, ``person``, ``scope``, ``role``, ``wh``, ``term``, ``order``)."""
     if a.negation != b.negation:
         return "negation"
-    if not _multiset_equal(a.number, b.number):
+    if not _pound_equal(a.number, b.number):
         return _number_reason(a.number, b.number)
-    if not _multiset_equal(a.unit, b.unit):
+    if not _pound_equal(a.unit, b.unit):
         return "currency" if (set(a.unit) ^ set(b.unit)) & _CURRENCY_CODES else "unit"
     if not _multiset_equal(a.date, b.date):
         return "date"
@@ -970,7 +1107,7 @@ def compare_slots(a: Slots, b: Slots) -> str | None:
     da, db = set(a.direction), set(b.direction)
     if da and db and not (da <= db or db <= da):
         return "direction"  # a reversal never yields a subset; an extra leg is judged by other slots
-    if set(a.person or ("self",)) != set(b.person or ("self",)):
+    if not _person_equal(a.person, b.person):
         return "person"
     if set(a.scope) != set(b.scope):
         return "scope"
@@ -979,4 +1116,4 @@ def compare_slots(a: Slots, b: Slots) -> str | None:
     if a.wh and b.wh and set(a.wh) != set(b.wh):
         return "wh"
     # "how much is X" asks for the cost of X: an inserted "cost" adds nothing
-    return _frame_reason(a.frame, b.frame, how_much="how_much" in a.wh + b.wh)
+    return _frame_reason(a.frame, b.frame, how_much="how_much" in a.wh + b.wh, similarity=similarity)

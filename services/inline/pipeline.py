@@ -22,7 +22,7 @@ import numpy as np
 
 from schemas.models import (CacheDecision, CacheWarmTrigger, Document, Event, GuardrailTrigger, InteractionRequest,
                             LlmResponse, Retrieval, RetrievedChunk, UserSignal)
-from services.cache import Cache, HotKeyCounter, Scope
+from services.cache import Cache, CacheKind, HotKeyCounter, Scope, WarmTrigger, warm
 from services.guardrails import DEFAULT_POLICY, Policy, Trigger, check_input, check_output, check_retrieved, verdict
 from services.retrieval.index import HybridIndex
 
@@ -104,7 +104,8 @@ class InlinePipeline:
                                          scope=Scope.from_request(request), cached=False, query=req.query,
                                          template_id=req.template_id, params=req.params)
             if trig is not None:
-                out.append(CacheWarmTrigger(**{**env, **trig.to_event_fields()}))
+                out.append(CacheWarmTrigger(**{**env, **trig.to_event_fields(), "model": trig.scope.model or None,
+                                                "prompt_version": trig.scope.prompt_version or None}))
         if lookup.hit:
             return out
         index = self.indexes.get(req.tenant_id, req.app_id, create=False)
@@ -152,6 +153,16 @@ class InlinePipeline:
         if result.status not in ("stale", "unchanged", "absent"):
             self.cache.on_document(doc.doc_id)
         return result.status
+
+    def on_warm_trigger(self, event: CacheWarmTrigger, generator: Callable[[dict], Any]) -> str:
+        """Fill the cache for a hot, uncached key through ``generator`` (an LLM endpoint)."""
+        trigger = WarmTrigger(kind=CacheKind(event.kind), key=event.key,
+                              scope=Scope(event.tenant_id, event.app_id, event.model or "", event.prompt_version or ""),
+                              request_count=event.request_count, window_s=event.window_s, reason=event.reason,
+                              query=event.query, template_id=event.template_id, params=dict(event.params))
+        vector = self.embed_one(event.query) if trigger.kind is CacheKind.SEMANTIC and event.query else None
+        _, status = warm(trigger, generator, self.cache, vector=vector)
+        return status
 
     def on_signal(self, signal: UserSignal) -> int:
         return len(self.cache.on_signal(signal.kind, request_id=signal.request_id,

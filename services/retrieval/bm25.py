@@ -45,7 +45,7 @@ from services.retrieval.tokenizer import Analyzer, AnalyzerConfig
 class BM25Config:
     k1: float = 1.2
     b: float = 0.75
-    delta_min: int = 2000
+    delta_min: int = 1000
     delta_ratio: float = 0.1
     tombstone_ratio: float = 0.25
     auto_compact: bool = True

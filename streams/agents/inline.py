@@ -21,6 +21,7 @@ from mode import Service
 from services.cache import Cache, HotKeyCounter
 from services.embeddings import get_embedder
 from services.inline import IndexRegistry, InlinePipeline
+from services.llm import ChatGenerator
 from services.logging import get_logger
 from services.retrieval.index import HybridIndex
 from streams.agents import decode, event_topic
@@ -45,7 +46,12 @@ class InlineRuntime:
         embedder = get_embedder()
         self.indexes = IndexRegistry(lambda: HybridIndex(embedder=embedder), self.index_dir)
         self._load_saved(embedder)
-        self.pipeline = InlinePipeline(embedder.embed_one, self.indexes, Cache(), hot_keys=HotKeyCounter())
+        st = runtime.settings
+        self.pipeline = InlinePipeline(embedder.embed_one, self.indexes, Cache(), top_k=st.flywheel_retrieval_top_k,
+                                       hot_keys=HotKeyCounter(st.flywheel_cache_hot_window_s,
+                                                              st.flywheel_cache_hot_threshold))
+        self.generator = ChatGenerator(st.flywheel_generator_url, st.flywheel_generator_model,
+                                       st.flywheel_generator_api_key) if st.flywheel_generator_url else None
         self.thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inline")
         self.dirty = False
 
@@ -142,6 +148,18 @@ def register(app: faust.App, runtime: "Runtime") -> None:
             signal = decode(runtime, value, "UserSignal")
             if signal is not None:
                 await inline.call(inline.pipeline.on_signal, signal)
+
+    @app.agent(event_topic(app, runtime, "CacheWarmTrigger"), name="cache-warmer")
+    async def warmer(stream):
+        async for value in stream:
+            trigger = decode(runtime, value, "CacheWarmTrigger")
+            if trigger is None:
+                continue
+            if inline.generator is None:
+                log.info("cache warm trigger without a generator (set FLYWHEEL_GENERATOR_URL)", key=trigger.key)
+                continue
+            status = await inline.call(inline.pipeline.on_warm_trigger, trigger, inline.generator)
+            log.info("cache warmed" if status == "ok" else "cache warm skipped", key=trigger.key, status=status)
 
     class Follower(DocumentFollower):
         def __init__(self, **kwargs: Any) -> None:

@@ -33,7 +33,7 @@ def test_probe(tmp_path, capsys):
     assert rows[4] == {"id": "d", "hit": True, "similarity": 1.0, "reason": "exact"}
 
 
-def test_precompute_and_simulate_from_files(tmp_path, capsys):
+def test_precompute_and_simulate_from_files(tmp_path, capsys, monkeypatch):
     base = {"tenant_id": "t", "app_id": "a"}
     req = tmp_path / "r.jsonl"
     req.write_text("\n".join(json.dumps({**base, "event_time": 1000 + i, "query": q, "response": "r"})
@@ -43,4 +43,10 @@ def test_precompute_and_simulate_from_files(tmp_path, capsys):
     assert code == 0 and rows[-1]["stored"] == 3 and len(out.read_text().splitlines()) == 3
     code, rows = run(capsys, "simulate", "--file", str(req), "--json")
     assert code == 0 and rows[0]["per_kind"]["semantic"] == {"eligible": 3, "hits": 1, "hit_rate": 0.3333}
-    assert main(["cache", "simulate"]) == 2  # no --file and no warehouse source wired
+    # no --file and no warehouse source wired (the runtime CLI wires the warehouse reader on registration)
+    import argparse
+
+    from services.cache import cli as cache_cli
+
+    monkeypatch.setattr(cache_cli, "REQUEST_SOURCE", None)
+    assert cache_cli.cmd_simulate(argparse.Namespace(file=None, since=None, threshold=None, top=10, json=True)) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.cache.semantic import is_equivalent
 from services.cache.slots import compare_slots, extract_slots, normalize_text
 
 
@@ -87,3 +88,63 @@ def test_slots_roundtrip():
 
 def test_normalize_text():
     assert normalize_text("  What’s   the  Refund policy?? ") == "what's the refund policy"
+
+
+# --- canonicalisation and the relaxed frame check -------------------------------------------------
+
+@pytest.mark.parametrize("a,b", [
+    ("What colour is the case?", "What color is the case?"),
+    ("How do I organise my files?", "How do I organize my files?"),
+    ("Can I deposit a cheque?", "Can I deposit a check?"),
+    ("My flight was cancelled", "My flight was canceled"),
+    ("How do I change my user name?", "How do I change my username?"),
+    ("Where is my voice mail?", "Where is my voicemail?"),
+    ("How do I update my e-mail address?", "How do I update my email address?"),
+    ("Can I take out $300 at the ATM?", "Can I withdraw $300 at the ATM?"),
+    ("Who signed off on the budget?", "Who approved the budget?"),
+    ("How do I sign up for the newsletter?", "How do I register for the newsletter?"),
+])
+def test_surface_variants_are_equivalent(a, b):
+    assert is_equivalent(a, b), compare_slots(extract_slots(a), extract_slots(b))
+
+
+@pytest.mark.parametrize("a,b,slot", [
+    ("Can I take out $300 at the ATM?", "Can I deposit $300 at the ATM?", "polarity"),
+    ("How do I log in?", "How do I log out?", "polarity"),
+    ("Is my suitcase under 50 pounds?", "Is my suitcase under 50 kg?", "unit"),
+    ("Can I send 50 pounds to Spain?", "Can I send 50 euros to Spain?", "currency"),
+    ("How do I change my user name?", "How do I change my admin name?", "role"),
+])
+def test_canonicalisation_keeps_real_differences(a, b, slot):
+    assert compare_slots(extract_slots(a), extract_slots(b)) == slot
+
+
+def test_bare_pounds_match_either_reading_but_context_decides():
+    assert compare_slots(extract_slots("Is it 50 pounds?"), extract_slots("Is it £50?")) is None
+    assert compare_slots(extract_slots("Is it 50 pounds?"), extract_slots("Is it 50 lb?")) is None
+    assert extract_slots("Does the fee cost 50 pounds?").number == ("50|GBP",)
+    assert extract_slots("Can my bag weigh 50 pounds?").number == ("50|lb",)
+
+
+def test_impersonal_question_is_first_person():
+    a, b = extract_slots("Do we get a bonus this year?"), extract_slots("Is there a bonus this year?")
+    assert compare_slots(a, b, similarity=0.9) is None
+    assert compare_slots(extract_slots("Is there a bonus this year?"),
+                         extract_slots("Does he get a bonus this year?"), similarity=0.9) == "person"
+
+
+def test_light_insertion_needs_high_similarity_and_no_slot():
+    a, b = extract_slots("How do I update the firmware?"), extract_slots("How can I update my device firmware?")
+    assert compare_slots(a, b) == "term"                       # no similarity given: strict
+    assert compare_slots(a, b, similarity=0.80) == "term"      # below INSERTION_SIMILARITY
+    assert compare_slots(a, b, similarity=0.93) is None
+    # an inserted prepositional argument, a selecting word or a slot is never light
+    for x, y in [("How do I invite teammates?", "How do I invite teammates to the workspace?"),
+                 ("Can I bring a bag?", "Can I bring a second bag?"),
+                 ("Is there a monthly fee?", "Do you charge a monthly fee?")]:
+        assert compare_slots(extract_slots(x), extract_slots(y), similarity=0.99) is not None, (x, y)
+
+
+def test_substitution_stays_strict_at_any_similarity():
+    a, b = extract_slots("Change my shipping address"), extract_slots("Change my billing address")
+    assert compare_slots(a, b, similarity=0.999) == "term"

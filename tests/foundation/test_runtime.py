@@ -87,10 +87,10 @@ def test_up_demo_post_and_restart_keeps_the_record(tmp_path):
     proc = _start(tmp_path, port, "--demo")
     try:
         _wait(lambda: _get(port, "/readyz")[0] == 200, 90, "readiness", proc)
-        _wait(lambda: _count(port, "documents") == 4, 30, "the demo documents", proc)
+        _wait(lambda: _count(port, "documents") == 4, 90, "the demo documents", proc)
         status, body = _post(port, [{"type": "UserSignal", "request_id": f"r{i}", "kind": "accept"} for i in range(3)])
         assert status == 200 and body["accepted"] == 3
-        _wait(lambda: _count(port, "user_signals") == 4, 30, "the posted signals", proc)  # 1 demo + 3
+        _wait(lambda: _count(port, "user_signals") == 4, 90, "the posted signals", proc)  # 1 demo + 3
         assert _stop(proc) == 0
         log = (tmp_path / f"worker-{port}.log").read_text()
         assert '"embedded broker stopped"' in log

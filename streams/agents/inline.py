@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import re
+import socket
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -42,7 +43,8 @@ class InlineRuntime:
 
     def __init__(self, runtime: "Runtime") -> None:
         self.runtime = runtime
-        self.index_dir = runtime.settings.flywheel_data_dir / "index"
+        # per host: replicas may share one data volume (docker-compose), each keeps its own copy
+        self.index_dir = runtime.settings.flywheel_data_dir / "index" / _safe(socket.gethostname())
         embedder = get_embedder()
         self.indexes = IndexRegistry(lambda: HybridIndex(embedder=embedder), self.index_dir)
         self._load_saved(embedder)

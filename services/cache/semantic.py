@@ -47,6 +47,8 @@ class SemanticCache:
         self.exact_limit = exact_limit
         self._indexes: dict[str, VectorIndex] = {}
         self.store.subscribe(self._on_removed)
+        if hasattr(self.store, "subscribe_added"):  # a replicated store: entries arrive from other workers
+            self.store.subscribe_added(self._index_entry)
         for entry in self.store.entries():  # a store restored from its changelog
             self._index_entry(entry)
 

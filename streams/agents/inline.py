@@ -126,30 +126,22 @@ def register(app: faust.App, runtime: "Runtime") -> None:
     runtime.inline = inline  # for readiness/status and tests
     publish = runtime.publish
 
-    @app.agent(event_topic(app, runtime, "InteractionRequest"), name="inline-requests")
-    async def requests(stream):
-        async for value in stream:
-            req = decode(runtime, value, "InteractionRequest")
-            if req is not None:
-                events = await inline.call(inline.pipeline.on_request, req)
-                if events:
-                    await publish(events)
+    def relay(event_type: str, name: str, handle: Callable[[Any], list]) -> None:
+        """An agent that decodes ``event_type``, calls ``handle`` on the pipeline thread, publishes the result."""
 
-    @app.agent(event_topic(app, runtime, "LlmResponse"), name="inline-responses")
-    async def responses(stream):
-        async for value in stream:
-            resp = decode(runtime, value, "LlmResponse")
-            if resp is not None:
-                events = await inline.call(inline.pipeline.on_response, resp)
-                if events:
-                    await publish(events)
+        @app.agent(event_topic(app, runtime, event_type), name=name)
+        async def agent(stream):
+            async for value in stream:
+                event = decode(runtime, value, event_type)
+                if event is not None:
+                    events = await inline.call(handle, event)
+                    if events:
+                        await publish(events)
 
-    @app.agent(event_topic(app, runtime, "UserSignal"), name="inline-signals")
-    async def signals(stream):
-        async for value in stream:
-            signal = decode(runtime, value, "UserSignal")
-            if signal is not None:
-                await inline.call(inline.pipeline.on_signal, signal)
+    pipeline = inline.pipeline
+    relay("InteractionRequest", "inline-requests", pipeline.on_request)
+    relay("LlmResponse", "inline-responses", pipeline.on_response)
+    relay("UserSignal", "inline-signals", lambda signal: pipeline.on_signal(signal) and [])
 
     @app.agent(event_topic(app, runtime, "CacheWarmTrigger"), name="cache-warmer")
     async def warmer(stream):

@@ -36,8 +36,29 @@ class TopicSpec:
 
 
 @dataclass(frozen=True)
+class InternalTopic:
+    """A topic that replicates worker state (not events: no Avro, not stored by the sink)."""
+
+    id: str
+    name: str
+    partitions: int
+    cleanup_policy: str
+    replication_factor: int
+
+    def configs(self) -> dict[str, str]:
+        return {"cleanup.policy": self.cleanup_policy}
+
+
+@dataclass(frozen=True)
 class TopicCatalog:
     topics: tuple[TopicSpec, ...]
+    internal: tuple[InternalTopic, ...] = ()
+
+    def internal_topic(self, topic_id: str) -> InternalTopic:
+        for t in self.internal:
+            if t.id == topic_id:
+                return t
+        raise KeyError(topic_id)
 
     def by_id(self, topic_id: str) -> TopicSpec:
         for t in self.topics:
@@ -88,7 +109,12 @@ def load_catalog(path: Path = SPEC_PATH, prefix: str = "", replication_factor: i
     missing = set(registry.event_types) - set(events)
     if missing or len(events) != len(set(events)):
         raise ValueError(f"every event type needs exactly one topic; missing: {sorted(missing)}")
-    return TopicCatalog(tuple(topics))
+    internal = tuple(
+        InternalTopic(id=topic_id, name=prefix + t["name"], partitions=int(t["partitions"]),
+                      cleanup_policy=t["cleanup_policy"],
+                      replication_factor=replication_factor or int(defaults.get("replication_factor", 1)))
+        for topic_id, t in spec.get("internal", {}).items())
+    return TopicCatalog(tuple(topics), internal)
 
 
 @lru_cache(maxsize=4)
@@ -105,7 +131,7 @@ async def ensure_topics(bootstrap: str, cat: TopicCatalog, timeout_s: float = 30
     try:
         existing = set(await admin.list_topics())
         new = [NewTopic(t.name, t.partitions, t.replication_factor, topic_configs=t.configs())
-               for t in cat.topics if t.name not in existing]
+               for t in (*cat.topics, *cat.internal) if t.name not in existing]
         if new:
             response = await admin.create_topics(new)
             for name, code, message in [(e[0], e[1], e[2]) for e in getattr(response, "topic_errors", [])]:

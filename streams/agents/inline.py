@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import re
 import socket
 import time
@@ -20,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from mode import Service
 
 from services.cache import Cache, HotKeyCounter
+from services.cache.replicated import ReplicatedStore
 from services.embeddings import get_embedder
 from services.inline import IndexRegistry, InlinePipeline
 from services.llm import ChatGenerator
@@ -49,7 +51,16 @@ class InlineRuntime:
         self.indexes = IndexRegistry(lambda: HybridIndex(embedder=embedder), self.index_dir)
         self._load_saved(embedder)
         st = runtime.settings
-        self.pipeline = InlinePipeline(embedder.embed_one, self.indexes, Cache(), top_k=st.flywheel_retrieval_top_k,
+        # The cache is replicated: every local change is also a record on the compacted cache-entries topic,
+        # which every worker applies (see CacheReplicator); a snapshot on disk covers a restart.
+        self.changes: asyncio.Queue[tuple[bytes, bytes | None]] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.store = ReplicatedStore(self._emit, node_id=_safe(socket.gethostname()) + f"-{os.getpid()}")
+        self.cache_snapshot = st.flywheel_data_dir / "cache" / f"{_safe(socket.gethostname())}.snapshot"
+        if self.cache_snapshot.exists():
+            self.store.load(self.cache_snapshot.read_bytes())
+        self.pipeline = InlinePipeline(embedder.embed_one, self.indexes, Cache(self.store),
+                                       top_k=st.flywheel_retrieval_top_k,
                                        hot_keys=HotKeyCounter(st.flywheel_cache_hot_window_s,
                                                               st.flywheel_cache_hot_threshold))
         self.generator = ChatGenerator(st.flywheel_generator_url, st.flywheel_generator_model,
@@ -69,6 +80,11 @@ class InlineRuntime:
                     log.warning("saved index unusable; rebuilding from the documents topic", path=str(path),
                                 error=str(exc))
 
+    def _emit(self, key: bytes, value: bytes | None) -> None:
+        """Called on the pipeline thread for every local cache change: hand it to the event loop."""
+        if self.loop is not None and self.changes is not None:
+            self.loop.call_soon_threadsafe(self.changes.put_nowait, (key, value))
+
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.thread, fn, *args)
 
@@ -76,6 +92,12 @@ class InlineRuntime:
         for (tenant, app), index in self.indexes.items():
             index.save(self.index_dir / f"{_safe(tenant)}__{_safe(app)}")
         self.dirty = False
+
+    def save_cache(self) -> None:
+        self.cache_snapshot.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_snapshot.with_suffix(".tmp")
+        tmp.write_bytes(self.store.snapshot())
+        tmp.replace(self.cache_snapshot)
 
 
 class DocumentFollower(Service):
@@ -121,6 +143,59 @@ class DocumentFollower(Service):
                 await self.inline.call(self.inline.save)
 
 
+class CacheReplicator(Service):
+    """Publishes this worker's cache changes to the compacted cache-entries topic and applies every
+    worker's changes (its own included: a no-op) from all of its partitions, from the beginning."""
+
+    def __init__(self, inline: InlineRuntime, **kwargs: Any) -> None:
+        self.inline = inline
+        self.applied = 0
+        super().__init__(**kwargs)
+
+    async def on_start(self) -> None:
+        self.inline.loop = asyncio.get_running_loop()
+        self.inline.changes = asyncio.Queue()
+
+    @Service.task
+    async def _publish(self) -> None:
+        rt = self.inline.runtime
+        topic = rt.catalog.internal_topic("cache_entries").name
+        await rt.publisher.start()
+        assert self.inline.changes is not None
+        while not self.should_stop:
+            try:
+                key, value = await asyncio.wait_for(self.inline.changes.get(), timeout=1.0)
+            except asyncio.TimeoutError:
+                continue
+            await rt.publisher.producer.send(topic, value, key=key)
+
+    @Service.task
+    async def _apply(self) -> None:
+        rt = self.inline.runtime
+        topic = rt.catalog.internal_topic("cache_entries").name
+        consumer = AIOKafkaConsumer(bootstrap_servers=rt.bootstrap, enable_auto_commit=False,
+                                    auto_offset_reset="earliest", group_id=None)
+        await consumer.start()
+        last_save = time.monotonic()
+        try:
+            partitions = consumer.partitions_for_topic(topic) or {0}
+            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            while not self.should_stop:
+                batch = await consumer.getmany(timeout_ms=500, max_records=1000)
+                records = [(r.key, r.value) for rs in batch.values() for r in rs]
+                if records:
+                    self.applied += sum(await self.inline.call(
+                        lambda: [self.inline.store.apply(k, v) for k, v in records]))
+                if time.monotonic() - last_save > SAVE_EVERY_S:
+                    await self.inline.call(self.inline.save_cache)
+                    last_save = time.monotonic()
+        finally:
+            await consumer.stop()
+            await self.inline.call(self.inline.save_cache)
+
+
 def register(app: faust.App, runtime: "Runtime") -> None:
     inline = InlineRuntime(runtime)
     runtime.inline = inline  # for readiness/status and tests
@@ -159,4 +234,9 @@ def register(app: faust.App, runtime: "Runtime") -> None:
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(inline, **kwargs)
 
+    class Replicator(CacheReplicator):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(inline, **kwargs)
+
     app.service(Follower)
+    app.service(Replicator)

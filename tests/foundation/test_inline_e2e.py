@@ -103,3 +103,48 @@ def test_requests_get_decisions_and_responses_are_grounded(tmp_path, broker, top
     finally:
         if proc.poll() is None:
             _stop(proc)
+
+
+def test_cache_is_shared_by_workers_through_the_compacted_topic(tmp_path, broker, topic_prefix):
+    """An answer admitted by one worker serves requests that the other worker handles."""
+    ports = [free_port(), free_port()]
+    extra = dict(KAFKA_BOOTSTRAP=broker.bootstrap, FLYWHEEL_TOPIC_PREFIX=topic_prefix,
+                 FLYWHEEL_CONSUMER_GROUP=f"{topic_prefix}g", FLYWHEEL_API_KEYS="test-key=t1/app1",
+                 FLYWHEEL_PRODUCER_IDEMPOTENCE="false")
+    procs = []
+    for i, port in enumerate(ports):
+        (tmp_path / f"w{i}").mkdir()
+        procs.append(_start(tmp_path / f"w{i}", port, **extra))
+    catalog = load_catalog(prefix=topic_prefix)
+    decisions_topic = catalog.for_event("CacheDecision").name
+    try:
+        for port, proc in zip(ports, procs):
+            _wait(lambda: _get(port, "/readyz")[0] == 200, 120, "readiness", proc)
+        total = sum(t.partitions for t in catalog.topics)
+        _wait(lambda: sum(_get(p, "/readyz")[1]["worker"]["sink"]["partitions"] for p in ports) == total
+              and all(_get(p, "/readyz")[1]["worker"]["sink"]["partitions"] for p in ports), 120, "rebalance")
+
+        async def publish(events) -> None:
+            pub = EventPublisher(broker.bootstrap, catalog, CODEC)
+            await pub.start()
+            await pub.publish_many(events)
+            await pub.stop()
+
+        common = dict(**ENV, feature="support", model="m1", prompt_version="v1")
+        question = "What is the return window for clothing?"
+        asyncio.run(publish([InteractionRequest(**common, request_id="first", query=question)]))
+        time.sleep(3)
+        asyncio.run(publish([LlmResponse(**common, request_id="first", latency_ms=100.0,
+                                         text="Clothing can be returned within 30 days.")]))
+        time.sleep(5)  # admitted by the worker owning "first", replicated to the other
+        later = [f"later-{i}" for i in range(12)]  # spread over the partitions of both workers
+        asyncio.run(publish([InteractionRequest(**common, request_id=r, query=question) for r in later]))
+        got = asyncio.run(_collect(broker.bootstrap, [decisions_topic], lambda g: len(
+            {d["request_id"] for d in g[decisions_topic] if d["request_id"] in later and d["outcome"] == "hit"})
+            == len(later)))
+        hits = {d["request_id"] for d in got[decisions_topic] if d["outcome"] == "hit"}
+        assert hits == set(later), sorted(set(later) - hits)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                _stop(p)

@@ -967,8 +967,14 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
     shared = sum(i2 - i1 for tag, i1, i2, _, _ in sm.get_opcodes() if tag == "equal")
-    if len(ops) != 1 or shared < 2:
+    if len(ops) != 1 or shared < 1:
         return None
+    if shared == 1:
+        # A short frame: only a swapped final word is a different question ("reset my router" / "reset my
+        # modem": the object changed); other one-word edits there are phrasing ("change/switch my seat").
+        tag, i1, i2, j1, j2 = ops[0]
+        if not (tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1 and i2 == len(a) and j2 == len(b)):
+            return None
     _, i1, i2, j1, j2 = ops[0]
     if i2 - i1 > 2 or j2 - j1 > 2:
         return None

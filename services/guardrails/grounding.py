@@ -40,7 +40,7 @@ is are was were be been being am do does did done doing have has had having can 
 should will would it its it's this that these those there here their them they he she him her his hers we us
 our you your i me my mine not no nor so than too very just also only such both each few more most other some
 any all own same what which who whom whose when where why how while during before after again further once
-up down out off between through until against because s t don now per via i.e e.g etc yes
+up down out off between through until against because s t don now per via i.e e.g etc yes every
 roughly approximately about around nearly almost some over under just
 """.split())
 NEGATIONS = frozenset("not no never none nobody nothing neither nor cannot can't don't doesn't didn't isn't "
@@ -156,20 +156,101 @@ def _stem(tok: str) -> str:
         t = t[:-2]
     if len(t) > 5 and t.endswith("ies"):
         return t[:-3] + "y"
-    for suf in ("ing", "ed", "es", "s", "ly"):
+    for suf in ("able", "ing", "ed", "es", "s", "ly"):
         if len(t) > len(suf) + 3 and t.endswith(suf):
             t = t[: -len(suf)]
             break
     return t[:-1] if len(t) > 4 and t.endswith("e") else t
 
 
+# Paraphrase groups: everyday synonyms an answer uses for the context's word. Each word is mapped (after
+# stemming) to the group's first word, in claims and context alike, so "kids" meets "children" and "ships"
+# meets "delivered". Only near-synonyms in ordinary product/support/documentation prose; antonyms and
+# numbers are handled elsewhere, so a synonym can never turn a wrong number or entity into a match.
+_SYNONYM_GROUPS = """
+child kid kids children
+deliver delivery ship shipping shipped shipment
+business working
+blink flash flicker
+unused leftover remaining
+cost price priced costs charge fee pay paid paying bill billing billed
+buy purchase purchased bought
+start begin began begun commence
+finish complete completed end ended
+big large huge
+small little tiny
+get receive received obtain gets got
+need require required requires needed must necessary
+help assist assistance support
+show display displayed shows
+use using utilize employ
+quick fast rapid rapidly quickly
+allow let permit enable lets allows permitted
+tall high height
+employee staff worker workers personnel
+customer client buyer
+build construct built constructed
+make create made created produce produced
+annual yearly annually year
+monthly month
+daily day
+weekly week
+hold press
+visit go
+doctor medical physician
+note certificate
+absent absence away
+sick ill illness
+discount saving save saves reduction off
+award won win received prize
+ask request requested asks
+reach contact
+answer reply respond response
+closed shut
+open opened opens
+find locate found
+sticker label
+underneath under beneath below
+raise increase boost
+stand stands standing
+available offered provided
+next following subsequent
+keep kept retain retained store stored
+weekday weekdays
+weekend weekends
+return back refund refunded
+"""
+SYNONYMS: dict[str, str] = {}
+for _line in _SYNONYM_GROUPS.strip().splitlines():
+    _words = _line.split()
+    for _w in _words:
+        SYNONYMS.setdefault(_stem(_w), _stem(_words[0]))
+_WORKDAY_STEMS = frozenset(_stem(d) for d in "monday tuesday wednesday thursday friday".split())
+_WEEKEND_STEMS = frozenset(_stem(d) for d in "saturday sunday".split())
+_WEEKDAY_STEMS = _WORKDAY_STEMS | _WEEKEND_STEMS
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10, "twelfth": 12, "twentieth": 20, "thirtieth": 30}
+_NUMERIC_WORDS = frozenset(NUMBER_WORDS) | frozenset(_ORDINALS)
+
+
 def content_tokens(text: str) -> set[str]:
+    """Stemmed content words, synonyms mapped to one representative. Stopwords, digits, number words (checked
+    as facts) and negations (checked as polarity) are dropped."""
     out = set()
     for t in _TOKEN.findall(text):
         if t[0].isdigit():
             continue
         parts = [t] + (t.split("-") if "-" in t else [])
-        out.update(_stem(p) for p in parts if p and p.lower() not in STOPWORDS)
+        for p in parts:
+            low = p.lower()
+            if not p or low in STOPWORDS or low in _NUMERIC_WORDS or low in NEGATIONS or low.endswith("n't"):
+                continue
+            st = _stem(p)
+            out.add(SYNONYMS.get(st, st))
+            if st in _WORKDAY_STEMS:  # "Monday to Friday" also says "weekdays"; the day itself stays a token
+                out.add("weekday")
+            elif st in _WEEKEND_STEMS:
+                out.add("weekend")
     return out
 
 
@@ -208,6 +289,8 @@ def extract_facts(text: str, *, is_context: bool = False, sentence_initial: bool
     for tok in re.findall(r"[a-z]+", lowered):
         if tok in NUMBER_WORDS and (is_context or tok not in ("one", "once", "half", "double")):
             f.numbers.add(float(NUMBER_WORDS[tok]))
+        if is_context and tok in _ORDINALS:
+            f.numbers.add(float(_ORDINALS[tok]))
         if tok in MONTHS and (tok != "may" or re.search(r"\bmay\s+\d", lowered)):
             f.months.add(MONTHS[tok])
         if tok in CURRENCIES:
@@ -217,7 +300,7 @@ def extract_facts(text: str, *, is_context: bool = False, sentence_initial: bool
     for m in _CAPWORD.finditer(text):
         word = m.group(0)
         low = _stem(word)
-        if low in STOPWORDS or word.lower() in STOPWORDS or word.lower() in MONTHS:
+        if low in STOPWORDS or word.lower() in STOPWORDS or word.lower() in MONTHS or low in _WEEKDAY_STEMS:
             continue
         if not (is_context or sentence_initial) and _sentence_initial(text, m.start()) and not _looks_like_name(word):
             continue
@@ -254,8 +337,29 @@ def _antonym_flip(claim_tokens: set[str], sentence_tokens: set[str]) -> str | No
     return None
 
 
+# Phrases that contain a negation word but assert something positive ("at no cost" = free).
+_NOT_NEGATION = re.compile(r"\b(?:no|without)\s+(?:extra\s+|additional\s+)?(?:cost|charge|fee|payment)s?\b"
+                           r"|\bfree\s+of\s+charge\b|\bno\s+later\s+than\b|\bno\s+more\s+than\b"
+                           r"|\bnot\s+only\b|\bno\s+matter\b|\bnothing\s+but\b", re.I)
+_CLAUSE = re.compile(r",?\s+(?:but|however|whereas|while|unless|except|although)\b|;|\s+-\s+", re.I)
+
+
 def _negated(tokens: list[str]) -> bool:
     return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+
+
+def _polarity(text: str) -> bool:
+    return _negated(re.findall(r"[a-z']+", _NOT_NEGATION.sub(" ", text.lower())))
+
+
+def _best_clause(claim_tokens: set[str], sentence: str) -> tuple[str, set[str]]:
+    """The clause of ``sentence`` closest to the claim ("pets are allowed ..., but dogs ... are not permitted"
+    has two clauses with opposite polarity; the claim is compared with the one it talks about)."""
+    clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()]
+    if len(clauses) < 2:
+        return sentence, content_tokens(sentence)
+    best = max(((c, content_tokens(c)) for c in clauses), key=lambda ct: len(claim_tokens & ct[1]))
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,8 +419,15 @@ DEMONYMS = {"french": "france", "german": "germany", "spanish": "spain", "englis
             "mexican": "mexico", "canadian": "canada", "australian": "australia", "turkish": "turkey"}
 
 
+ENTITY_ALIASES = {"earth": ("world", "planet", "global"), "us": ("united states", "u.s.", "america"),
+                  "usa": ("united states", "u.s.", "america"), "uk": ("united kingdom", "britain", "u.k."),
+                  "eu": ("european union", "europe")}
+
+
 def _entity_in_context(ent: str, ctx: "GroundingContext") -> bool:
     if ent in ctx.word_set or ent in ctx.all_tokens or ent in ctx.raw_lower:
+        return True
+    if any(a in ctx.raw_lower for a in ENTITY_ALIASES.get(ent, ())):
         return True
     country = DEMONYMS.get(ent)
     if country and country in ctx.raw_lower:
@@ -378,14 +489,23 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
             verdicts.append(ClaimVerdict(claim, False, missing[0], lex, None, missing[1]))
             continue
         if sent_idx >= 0:
-            sent = ctx.sentences[sent_idx]
-            sent_overlap = len(toks & ctx.sentence_tokens[sent_idx]) / max(1, len(toks))
-            claim_neg = _negated(re.findall(r"[a-z']+", claim.text.lower()))
-            sent_neg = _negated(re.findall(r"[a-z']+", sent.lower()))
-            if sent_overlap >= 0.6 and claim_neg != sent_neg:
-                verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
-                continue
-            flipped = _antonym_flip(toks, ctx.sentence_tokens[sent_idx])
+            sent, sent_toks = _best_clause(toks, ctx.sentences[sent_idx])
+            sent_overlap = len(toks & sent_toks) / max(1, len(toks))
+            if sent_overlap >= 0.6 and _polarity(claim.text) != _polarity(sent):
+                # contradiction only if no other close context clause states the claim's polarity
+                claim_pol = _polarity(claim.text)
+                agrees = False
+                for j, st in enumerate(ctx.sentence_tokens):
+                    if j == sent_idx or len(toks & st) / max(1, len(toks)) < 0.6:
+                        continue
+                    c2, ct2 = _best_clause(toks, ctx.sentences[j])
+                    if len(toks & ct2) / max(1, len(toks)) >= 0.6 and _polarity(c2) == claim_pol:
+                        agrees = True
+                        break
+                if not agrees:
+                    verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
+                    continue
+            flipped = _antonym_flip(toks, sent_toks)
             if flipped and sent_overlap >= 0.3:
                 verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"antonym of {flipped!r}"))
                 continue
@@ -406,7 +526,12 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
             novel = len(toks - ctx.all_tokens)
             # A claim that brings new content words needs stronger semantic evidence.
             need = policy.grounding_embedding_support + (0.05 if novel >= 2 else 0.0) + (0.05 if novel >= 3 else 0.0)
-            ok = (sim >= need and lex >= 0.4) or (sim >= max(0.8, need) and lex >= 0.25)
+            # A claim whose numbers all sit in one passage is anchored there: paraphrase may leave few shared
+            # words, so the embedding carries more of the decision (the numbers themselves were checked above).
+            nums = extract_facts(claim.text).numbers
+            anchored = bool(nums) and any(
+                all(_numbers_match(x, extract_facts(p, is_context=True).numbers) for x in nums) for p in ctx.passages)
+            ok = ((sim >= need and lex >= (0.15 if anchored else 0.4)) or (sim >= max(0.8, need) and lex >= 0.25))
             verdicts[i] = ClaimVerdict(claim, ok, "semantic" if ok else "unsupported", lex, sim)
     return [v for v in verdicts if v is not None]
 

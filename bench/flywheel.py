@@ -34,7 +34,7 @@ from infra.broker import EmbeddedBroker  # noqa: E402
 from schemas.codec import Codec  # noqa: E402
 from schemas.models import LlmResponse, UserSignal  # noqa: E402
 from services.feedback.queries import aggregates  # noqa: E402
-from services.feedback.schema import ensure_schema  # noqa: E402
+from services.feedback.schema import drop_schema, ensure_schema  # noqa: E402
 from services.warehouse.client import WarehouseExecutor, connect  # noqa: E402
 from services.warehouse.migrations import migrate_up  # noqa: E402
 from streams.publisher import EventPublisher  # noqa: E402
@@ -134,6 +134,7 @@ async def main(args) -> None:
 
         plain = connect(url, "fb_bench_plain", path)
         migrate_up(plain, {"raw_ttl_days": 365, "dead_letter_ttl_days": 90})
+        drop_schema(plain)  # raw tables only: the baseline without rollups and incident views
         plain_s, _ = await sink_phase(bootstrap, catalog, plain, publisher, total, f"plain-{run}", args.batch_rows,
                                       args.flush_ms)
         agg = connect(url, "fb_bench_agg", path)

@@ -65,7 +65,7 @@ def _client():
                         "dead_letter_ttl_days": s.flywheel_dead_letter_ttl_days})
     from services.feedback.schema import ensure_schema
 
-    ensure_schema(client, s.flywheel_raw_ttl_days)
+    ensure_schema(client)
     return client
 
 

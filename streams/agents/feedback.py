@@ -50,7 +50,7 @@ def candidate_item(event, source: str, incident) -> dict:
 def register(app: faust.App, runtime: "Runtime") -> None:
     if runtime.client is None or runtime.executor is None:
         return  # API-only process: no warehouse here
-    applied = runtime.executor.call(ensure_schema, runtime.client, runtime.settings.flywheel_raw_ttl_days)
+    applied = runtime.executor.call(ensure_schema, runtime.client)
     log.info("feedback schema ready", views=applied)
     cfg = RetrainConfig()
     data_dir = runtime.settings.flywheel_data_dir

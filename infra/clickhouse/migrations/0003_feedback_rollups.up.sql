@@ -1,7 +1,6 @@
 -- Feedback rollups and the incident table (issue 6). See services/feedback/README.md.
--- Applied by services/feedback/schema.py:ensure_schema (idempotent), not as migration 0002: the foundation
--- test tests/foundation/test_config_topics_migrations.py expects only raw tables in the database after the
--- migrations. Once that test filters by the topic catalog, this file becomes 0002_feedback_rollups.up.sql.
+-- The incident views (one per source, generated from services/feedback/taxonomy.toml) are not here: the
+-- feedback agent and CLI keep them in sync with the rules (services/feedback/views.py).
 --
 -- feedback_rollup_1m / _1h: AggregatingMergeTree keyed by (tenant, app, feature, model, prompt_version, cohort,
 -- metric, window_start). metric is 'shown' (one LlmResponse), 'signal:<kind>' (one UserSignal) or

@@ -6,11 +6,12 @@ Latency:
 * input checks (injection + PII) on ~1 KB prompts, (a) with the request embedding precomputed and passed in as
   ``query_vector`` (the shared retrieval/cache embedding: the guardrail cost proper), (b) including computing that
   embedding here, (c) patterns only (``use_embedding=False``);
-* output checks (PII + grounding + lexicon moderation) of a 5-claim answer against 5 passages: (a) passage
-  embeddings precomputed (retrieval holds them), (b) passages as text with the passage LRU warm (the inline
-  pipeline's case after a chunk was seen once), (c) passages as text with the LRU cleared before every call
-  (cold: 5 passages embedded here), each with the guardrails claim embedder at 1 and 2 threads; and (d) the
-  worst case where every claim needs its embedding (lexical support switched off by the policy).
+* output checks (PII + grounding + lexicon moderation) of 5-claim answers against 5 passages: a close answer
+  (settled by words/numbers/entities, no embedding) and a paraphrased one (4 claims need the embedding), each
+  with (a) passage embeddings precomputed (retrieval holds them), (b) passages as text with the passage LRU warm
+  (the inline pipeline's case after a chunk was seen once), (c) passages as text with the LRU cleared before
+  every call (cold: the 5 passages are embedded when a claim needs them), with the guardrails claim embedder at
+  1 and 2 threads; and (d) the worst case where all 5 claims are embedded (lexical support switched off).
 The 1/5/15-minute load average is printed before and after: the machine is shared, so compare runs with it.
 Quality: the scores on the labelled cases in ``tests/guardrails/data``.
 """
@@ -49,6 +50,13 @@ PASSAGES = [
     "Support is available Monday to Friday from 9:00 to 17:00 CET by email and chat.",
     "The migration to Kafka started in March 2024 and is planned to finish in Q4 2024.",
 ]
+# A paraphrase of the same facts (not a labelled case; written for this bench, not tuned on): most claims
+# share too few words with the passages, so they need the embedding.
+ANSWER_PARAPHRASED = ("Every night at 02:00 UTC the system creates the invoices, and they are archived for 7 years. "
+                      "For €29 monthly, the Pro tier covers a team of up to 10 people. "
+                      "Choosing yearly payment takes 20% off the price. "
+                      "Purchases can be refunded for 30 days, back to the card you used. "
+                      "The Kafka migration kicked off in March 2024.")
 ANSWER = ("Invoices are generated every night at 02:00 UTC and kept for 7 years. The Pro plan costs €29 a month "
           "for up to 10 users. Paying annually saves 20%. You can get a refund within 30 days. "
           "Support answers by email and chat on weekdays.")
@@ -103,22 +111,25 @@ def main() -> int:
     from services.guardrails.grounding import GroundingContext, assess_claims
 
     pvecs = emb.embed(PASSAGES)
-    n_emb = sum(v.semantic is not None for v in assess_claims(ANSWER, GroundingContext(PASSAGES, pvecs)))
-    print(f"  (claims needing an embedding in this answer: {n_emb} of 5)")
     force = Policy(grounding_lexical_support=1.01)
 
-    def cold(threads: int, policy: Policy = Policy()) -> object:
+    def cold(answer: str, threads: int, policy: Policy = Policy()) -> object:
         PASSAGE_CACHE.clear()
-        return check_output(ANSWER, PASSAGES, policy, embedder_threads=threads)
+        return check_output(answer, PASSAGES, policy, embedder_threads=threads)
 
+    for name, answer in (("close answer", ANSWER), ("paraphrased", ANSWER_PARAPHRASED)):
+        n_emb = sum(v.semantic is not None for v in assess_claims(answer, GroundingContext(PASSAGES, pvecs)))
+        print(f"  {name}: {n_emb} of 5 claims need an embedding (the rest are settled by words, numbers, entities)")
     for threads in (1, 2):
         get_claim_embedder(threads)
-        line(f"[{threads} thr] passage vectors precomputed",
-             timeit(lambda t=threads: check_output(ANSWER, PASSAGES, passage_vectors=pvecs, embedder_threads=t), n))
-        line(f"[{threads} thr] passages as text, LRU warm",
-             timeit(lambda t=threads: check_output(ANSWER, PASSAGES, embedder_threads=t), n))
-        line(f"[{threads} thr] passages as text, LRU cold (5 passages embedded)",
-             timeit(lambda t=threads: cold(t), max(30, n // 5)))
+        for name, answer in (("close", ANSWER), ("paraphrased", ANSWER_PARAPHRASED)):
+            line(f"[{threads} thr, {name}] passage vectors precomputed",
+                 timeit(lambda a=answer, t=threads: check_output(a, PASSAGES, passage_vectors=pvecs,
+                                                                 embedder_threads=t), n))
+            line(f"[{threads} thr, {name}] passages as text, LRU warm",
+                 timeit(lambda a=answer, t=threads: check_output(a, PASSAGES, embedder_threads=t), n))
+            line(f"[{threads} thr, {name}] passages as text, LRU cold",
+                 timeit(lambda a=answer, t=threads: cold(a, t), max(30, n // 5)))
         line(f"[{threads} thr] worst case: all 5 claims embedded, vectors given",
              timeit(lambda t=threads: check_output(ANSWER, PASSAGES, force, passage_vectors=pvecs,
                                                    embedder_threads=t), max(30, n // 3)))

@@ -289,7 +289,7 @@ def extract_facts(text: str, *, is_context: bool = False, sentence_initial: bool
     for tok in re.findall(r"[a-z]+", lowered):
         if tok in NUMBER_WORDS and (is_context or tok not in ("one", "once", "half", "double")):
             f.numbers.add(float(NUMBER_WORDS[tok]))
-        if is_context and tok in _ORDINALS:
+        if tok in _ORDINALS and (is_context or _ORDINALS[tok] >= 3):  # "first"/"second" are also adverb/unit
             f.numbers.add(float(_ORDINALS[tok]))
         if tok in MONTHS and (tok != "may" or re.search(r"\bmay\s+\d", lowered)):
             f.months.add(MONTHS[tok])
@@ -386,6 +386,7 @@ class GroundingContext:
         self.sentences = _context_sentences(self.passages)
         self.sentence_tokens = [content_tokens(s) for s in self.sentences]
         self.vectors = passage_vectors
+        self.passage_numbers = [extract_facts(p, is_context=True).numbers for p in self.passages]
 
     def ensure_vectors(self, embedder: EmbedderLike) -> np.ndarray:
         """Passage embeddings: the precomputed ones, else from the LRU (embedding only unseen passages)."""
@@ -476,6 +477,17 @@ def _lexical(claim_tokens: set[str], ctx: GroundingContext) -> tuple[float, int]
     return best, best_sent
 
 
+_SEMANTIC_MIN_LEXICAL = 0.25  # below this recall even a very close embedding does not support a claim ...
+_ANCHORED_MIN_LEXICAL = 0.15  # ... unless the claim's numbers all sit in one passage
+
+
+def _number_anchored(claim: Claim, ctx: GroundingContext) -> bool:
+    """A claim whose numbers all sit in one passage is anchored there: paraphrase may leave few shared words,
+    so the embedding carries more of the decision (the numbers themselves are checked as facts)."""
+    nums = extract_facts(claim.text).numbers
+    return bool(nums) and any(all(_numbers_match(x, pf) for x in nums) for pf in ctx.passage_numbers)
+
+
 def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_POLICY,
                   embedder: EmbedderLike | None = None, *, embedder_threads: int | None = None) -> list[ClaimVerdict]:
     """A verdict per claim of ``answer``; embeds only the claims lexical support cannot settle (one batch)."""
@@ -512,6 +524,11 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
         if lex >= policy.grounding_lexical_support:
             verdicts.append(ClaimVerdict(claim, True, "lexical", lex, None))
             continue
+        anchored = _number_anchored(claim, ctx)
+        if lex < (_ANCHORED_MIN_LEXICAL if anchored else _SEMANTIC_MIN_LEXICAL):
+            # no embedding similarity can support it (see the rule below): do not pay for the embedding
+            verdicts.append(ClaimVerdict(claim, False, "unsupported", lex, None, "too little lexical support"))
+            continue
         pending.append((len(verdicts), claim, lex))
         verdicts.append(None)
     if pending:
@@ -526,12 +543,9 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
             novel = len(toks - ctx.all_tokens)
             # A claim that brings new content words needs stronger semantic evidence.
             need = policy.grounding_embedding_support + (0.05 if novel >= 2 else 0.0) + (0.05 if novel >= 3 else 0.0)
-            # A claim whose numbers all sit in one passage is anchored there: paraphrase may leave few shared
-            # words, so the embedding carries more of the decision (the numbers themselves were checked above).
-            nums = extract_facts(claim.text).numbers
-            anchored = bool(nums) and any(
-                all(_numbers_match(x, extract_facts(p, is_context=True).numbers) for x in nums) for p in ctx.passages)
-            ok = ((sim >= need and lex >= (0.15 if anchored else 0.4)) or (sim >= max(0.8, need) and lex >= 0.25))
+            anchored = _number_anchored(claim, ctx)
+            ok = ((sim >= need and lex >= (_ANCHORED_MIN_LEXICAL if anchored else 0.4))
+                  or (sim >= max(0.8, need) and lex >= _SEMANTIC_MIN_LEXICAL))
             verdicts[i] = ClaimVerdict(claim, ok, "semantic" if ok else "unsupported", lex, sim)
     return [v for v in verdicts if v is not None]
 

@@ -15,6 +15,14 @@ def test_grounding_accuracy_bar(split):
     assert acc >= 0.85
 
 
+# grounding_blind (first look 0.769) and grounding_blind2 (first look 0.733) were tuned on afterwards: regression bars.
+@pytest.mark.parametrize("name", ["grounding_blind.jsonl", "grounding_blind2.jsonl"])
+def test_blind_grounding_regression_bars(name):
+    acc = grounding_accuracy(None, name)
+    print(f"grounding[{name}] accuracy={acc:.3f}")
+    assert acc >= 0.85
+
+
 def test_ungrounded_claim_span_and_precomputed_vectors():
     answer = "The Eiffel Tower is 330 metres tall. It opened in 1901."
     vecs = get_embedder().embed(CTX)

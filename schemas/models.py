@@ -99,6 +99,10 @@ class CacheDecision(Event):
     similarity: Optional[float] = None  # Embedding similarity of the best candidate (semantic cache).
     entry_id: Optional[str] = None  # Id of the entry that hit or was nearest.
     latency_ms: Optional[float] = None
+    feature: Optional[str] = None  # Product feature of the request.
+    model: Optional[str] = None  # Model of the request.
+    prompt_version: Optional[str] = None  # Prompt version of the request.
+    cohort: Optional[str] = None  # User cohort or experiment arm.
 
 
 class CacheWarmTrigger(Event):
@@ -171,6 +175,41 @@ class Document(Event):
     deleted: bool = False
 
 
+EvalItemType = Literal['correction', 'regression', 'guardrail']
+
+
+class EvalItem(Event):
+    """A candidate eval item, streamed as a production failure happens (the eval set is regenerated from ClickHouse)."""
+
+    EVENT_TYPE: ClassVar[str] = 'EvalItem'
+    REQUEST_SCOPED: ClassVar[bool] = False
+
+    event_id: _uuid.UUID = Field(default_factory=_uuid.uuid4)  # Unique id of this event (UUID); sinks deduplicate on it.
+    event_time: _dt.datetime = Field(default_factory=_now_ms)  # When the event happened, UTC milliseconds.
+    tenant_id: str  # Owning tenant.
+    app_id: str  # Application that produced the event; must match the API key's app.
+    request_id: Optional[str] = None  # Request this event belongs to; required for request-scoped events (the Kafka key).
+    session_id: Optional[str] = None  # Conversation or UI session.
+    user_id: Optional[str] = None  # Pseudonymous user id (never an email or name).
+    item_id: str  # Stable id of the item (the failure event's id).
+    type: EvalItemType  # Item type.
+    taxonomy_class: str  # Failure class (services/feedback/taxonomy.toml).
+    rule_id: str  # Taxonomy rule that classified it.
+    source: str  # Raw table of the failure event, e.g. user_signals.
+    trigger: str  # What fired: a signal kind or layer/code.
+    what: str  # What went wrong.
+    why: str  # Why it is classified so.
+    feature: Optional[str] = None  # Product feature of the request.
+    model: Optional[str] = None  # Model of the request.
+    prompt_version: Optional[str] = None  # Prompt version of the request.
+    cohort: Optional[str] = None  # User cohort or experiment arm.
+    query: Optional[str] = None  # The request's query, when known.
+    observed_output: Optional[str] = None  # The answer that failed, when known.
+    expected_output: Optional[str] = None  # The corrected output (corrections).
+    expected_sources: list[str] = Field(default_factory=list)  # Documents the answer should use.
+    subject_event_id: Optional[str] = None  # event_id of the failure event.
+
+
 class EvalResult(Event):
     """One metric of one eval item in one run."""
 
@@ -230,6 +269,10 @@ class GuardrailTrigger(Event):
     label: Optional[str] = None  # Sub-type, e.g. 'email' for pii.
     detail: Optional[str] = None  # Human-readable detail (never the raw PII).
     subject_event_id: Optional[str] = None  # event_id of the checked event.
+    feature: Optional[str] = None  # Product feature of the request.
+    model: Optional[str] = None  # Model of the request.
+    prompt_version: Optional[str] = None  # Prompt version of the request.
+    cohort: Optional[str] = None  # User cohort or experiment arm.
 
 
 class InteractionRequest(Event):
@@ -309,6 +352,7 @@ class RetrainTrigger(Event):
     feature: str
     model: Optional[str] = None
     prompt_version: Optional[str] = None
+    cohort: Optional[str] = None  # Cohort of the segment whose acceptance dropped (null: all cohorts).
     reason: str  # corrections_threshold or acceptance_drop.
     statistics: dict[str, float] = Field(default_factory=dict)  # The numbers behind the decision (rates, n, p-value...).
     snapshot_id: str  # Id of the dataset snapshot.
@@ -381,6 +425,7 @@ EVENT_MODELS: dict[str, type[Event]] = {
     'CacheWarmTrigger': CacheWarmTrigger,
     'DeadLetter': DeadLetter,
     'Document': Document,
+    'EvalItem': EvalItem,
     'EvalResult': EvalResult,
     'GuardrailTrigger': GuardrailTrigger,
     'InteractionRequest': InteractionRequest,

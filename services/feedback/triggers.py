@@ -106,7 +106,8 @@ def _trigger(client, d: Decision, wm: dt.datetime, cfg: RetrainConfig, data_dir:
                  dataset_skipped_empty=ds.skipped_empty)
     return RetrainTrigger(event_id=d.event_id, event_time=wm, tenant_id=d.segment.tenant_id,
                           app_id=d.segment.app_id, feature=d.segment.feature, model=d.segment.model or None,
-                          prompt_version=d.segment.prompt_version or None, reason=d.reason_text,
+                          prompt_version=d.segment.prompt_version or None, cohort=d.segment.cohort or None,
+                          reason=d.reason_text,
                           statistics={k: float(v) for k, v in stats.items()}, snapshot_id=d.snapshot_id,
                           dataset_uri=path.resolve().as_uri(), dataset_rows=len(ds.rows))
 

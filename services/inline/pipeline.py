@@ -27,10 +27,12 @@ from services.guardrails import DEFAULT_POLICY, Policy, Trigger, check_input, ch
 from services.retrieval.index import HybridIndex
 
 ENVELOPE = ("tenant_id", "app_id", "request_id", "session_id", "user_id")
+DIMENSIONS = ("feature", "model", "prompt_version", "cohort")
 
 
 def _envelope(event: Event) -> dict[str, Any]:
-    return {k: getattr(event, k) for k in ENVELOPE}
+    """Envelope and dimensions of a request or response, carried by every decision event about it."""
+    return {k: getattr(event, k) for k in ENVELOPE + DIMENSIONS}
 
 
 @dataclass
@@ -104,7 +106,8 @@ class InlinePipeline:
                                          scope=Scope.from_request(request), cached=False, query=req.query,
                                          template_id=req.template_id, params=req.params)
             if trig is not None:
-                out.append(CacheWarmTrigger(**{**env, **trig.to_event_fields(), "model": trig.scope.model or None,
+                warm_env = {k: env[k] for k in ENVELOPE}
+                out.append(CacheWarmTrigger(**{**warm_env, **trig.to_event_fields(), "model": trig.scope.model or None,
                                                 "prompt_version": trig.scope.prompt_version or None}))
         if lookup.hit:
             return out
@@ -116,7 +119,7 @@ class InlinePipeline:
         latency = (time.perf_counter() - t0) * 1000
         ctx.passages = [r.text for r in results]
         ctx.doc_ids = [r.doc_id for r in results]
-        out.append(Retrieval(**env, query=req.query, method="hybrid", top_k=self.top_k, latency_ms=latency,
+        out.append(Retrieval(**{k: env[k] for k in ENVELOPE}, query=req.query, method="hybrid", top_k=self.top_k, latency_ms=latency,
                              index_version=str(index.index_version),
                              results=[RetrievedChunk(**r.to_event()) for r in results]))
         for passage_triggers in check_retrieved(ctx.passages, policy):

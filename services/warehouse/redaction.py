@@ -25,6 +25,7 @@ REDACTED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "GuardrailTrigger": ("detail",),
     "CacheWarmTrigger": ("query", "params"),
     "EvalResult": ("detail",),
+    "EvalItem": ("query", "observed_output", "expected_output"),
 }
 
 # A prefilter, not a detector: a false candidate only costs a decode. Separate simple searches are ~3x

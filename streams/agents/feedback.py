@@ -5,8 +5,8 @@
   dataset snapshots) and publishes the RetrainTrigger events. Idempotent (deterministic event ids, checked
   against ``retrain_triggers``), so several workers or a restart never fire twice for the same decision.
 * ``feedback-eval-candidates`` (agents on the user-signal and guardrail-trigger topics): every negative
-  signal, correction and guardrail trigger becomes a candidate eval item, classified with the taxonomy, sent
-  to ``<prefix>flywheel.eval-items`` as JSON (no EvalItem Avro schema yet; see services/evals/README.md).
+  signal, correction and guardrail trigger becomes a candidate ``EvalItem`` event, classified with the
+  taxonomy, on ``flywheel.eval-items`` (stored in the ``eval_items`` table by the sink).
 
 Aggregates are not computed here: materialized views over the raw tables do it (services/feedback/README.md).
 """
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import faust
 
+from schemas.models import EvalItem
 from services.feedback.labels import load as load_labels
 from services.feedback.retrain import RetrainConfig
 from services.feedback.schema import ensure_schema
@@ -29,22 +30,20 @@ if TYPE_CHECKING:
     from streams.runtime import Runtime
 
 log = get_logger("flywheel.agents.feedback")
-EVAL_ITEMS_TOPIC = "flywheel.eval-items"
 
 
-def candidate_item(event, source: str, incident) -> dict:
-    """The candidate eval item of one failure event (services/evals/items.py reads the same shape)."""
-    rec = event.model_dump(mode="json")
-    item = {"id": str(event.event_id), "tenant_id": event.tenant_id, "app_id": event.app_id,
-            "request_id": event.request_id, "source": source, "taxonomy_class": incident.cls,
-            "rule_id": incident.rule_id, "what": incident.what, "why": incident.why, "event_time": rec["event_time"]}
+def candidate_item(event, source: str, incident) -> EvalItem:
+    """The candidate eval item of one failure event (a UserSignal or a GuardrailTrigger)."""
+    common = dict(tenant_id=event.tenant_id, app_id=event.app_id, request_id=event.request_id,
+                  session_id=event.session_id, user_id=event.user_id, item_id=str(event.event_id), source=source,
+                  taxonomy_class=incident.cls, rule_id=incident.rule_id, what=incident.what, why=incident.why,
+                  feature=event.feature, model=event.model, prompt_version=event.prompt_version, cohort=event.cohort,
+                  subject_event_id=str(event.event_id))
     if source == "user_signals":
-        item.update(type="correction" if event.kind == "correction" and event.correction_text else "regression",
-                    feature=event.feature, cohort=event.cohort, signal=event.kind,
-                    expected_output=event.correction_text if event.kind == "correction" else None)
-    else:
-        item.update(type="guardrail", check=f"{event.layer}/{event.code}", stage=event.stage)
-    return item
+        correction = event.kind == "correction" and bool(event.correction_text)
+        return EvalItem(**common, type="correction" if correction else "regression", trigger=event.kind,
+                        expected_output=event.correction_text if correction else None)
+    return EvalItem(**common, type="guardrail", trigger=f"{event.layer}/{event.code}")
 
 
 def register(app: faust.App, runtime: "Runtime") -> None:
@@ -73,8 +72,6 @@ def register(app: faust.App, runtime: "Runtime") -> None:
 
     labels = load_labels()
     taxonomy = load_taxonomy()
-    items = app.topic(runtime.settings.flywheel_topic_prefix + EVAL_ITEMS_TOPIC, key_type=bytes,
-                      key_serializer="raw", value_serializer="json", partitions=4)
 
     @app.agent(event_topic(app, runtime, "UserSignal"), name="feedback-eval-candidates-signals")
     async def signal_candidates(stream) -> None:
@@ -84,8 +81,7 @@ def register(app: faust.App, runtime: "Runtime") -> None:
                 continue
             incident = taxonomy.classify("user_signals", event.model_dump())
             if incident is not None:
-                await items.send(key=(event.request_id or "").encode(),
-                                 value=candidate_item(event, "user_signals", incident))
+                await runtime.publish([candidate_item(event, "user_signals", incident)])
 
     @app.agent(event_topic(app, runtime, "GuardrailTrigger"), name="feedback-eval-candidates-guardrails")
     async def guardrail_candidates(stream) -> None:
@@ -95,5 +91,4 @@ def register(app: faust.App, runtime: "Runtime") -> None:
                 continue
             incident = taxonomy.classify("guardrail_triggers", event.model_dump())
             if incident is not None:
-                await items.send(key=(event.request_id or "").encode(),
-                                 value=candidate_item(event, "guardrail_triggers", incident))
+                await runtime.publish([candidate_item(event, "guardrail_triggers", incident)])

@@ -49,10 +49,11 @@ def one_problem(problems: list[str], *needles: str) -> None:
 
 # -- the guard --------------------------------------------------------------------------------------------
 
-def test_latest_snapshot_is_v1_and_covers_every_current_schema():
+def test_latest_snapshot_is_v1_and_no_released_event_type_was_removed():
     snap = latest_snapshot()
     assert snap == SNAPSHOT_DIR / "v1"
-    assert sorted(p.name for p in snap.glob("*.avsc")) == CURRENT_FILES
+    released = {p.name for p in snap.glob("*.avsc")}
+    assert released and released <= set(CURRENT_FILES)  # new event types since the snapshot are fine
 
 
 @pytest.mark.parametrize("name", CURRENT_FILES)

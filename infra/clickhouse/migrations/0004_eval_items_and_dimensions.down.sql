@@ -1,0 +1,10 @@
+DROP TABLE IF EXISTS eval_items;
+ALTER TABLE guardrail_triggers DROP COLUMN IF EXISTS `feature`;
+ALTER TABLE guardrail_triggers DROP COLUMN IF EXISTS `model`;
+ALTER TABLE guardrail_triggers DROP COLUMN IF EXISTS `prompt_version`;
+ALTER TABLE guardrail_triggers DROP COLUMN IF EXISTS `cohort`;
+ALTER TABLE cache_decisions DROP COLUMN IF EXISTS `feature`;
+ALTER TABLE cache_decisions DROP COLUMN IF EXISTS `model`;
+ALTER TABLE cache_decisions DROP COLUMN IF EXISTS `prompt_version`;
+ALTER TABLE cache_decisions DROP COLUMN IF EXISTS `cohort`;
+ALTER TABLE retrain_triggers DROP COLUMN IF EXISTS `cohort`;

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install bench clean-data lint
+.PHONY: run test install bench bench-all clean-data
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=python3 ..."; exit 1; }
@@ -25,6 +25,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+bench-all: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/flywheel.py
+	$(BIN)/python bench/guardrails.py
+	$(BIN)/python bench/cache.py
+	$(BIN)/python bench/retrieval.py ../shared/datasets/scifact
 
 clean-data:
 	rm -rf data/

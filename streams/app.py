@@ -29,7 +29,8 @@ def faust_settings(runtime: "Runtime") -> dict:
         # Short timeouts: a rebalance waits about half the session timeout (30 s with Faust's default).
         "broker_session_timeout": 10.0,
         "broker_heartbeat_interval": 1.0,
-        "web_enabled": True,  # the aiohttp API below is the worker's web server (no legacy faust.web)
+        # the aiohttp API below is the worker's web server (no legacy faust.web); a plain worker serves nothing
+        "web_enabled": s.flywheel_role == "all",
         "datadir": str(s.flywheel_data_dir / "faust"),
     }
     if runtime.broker is not None:
@@ -67,6 +68,14 @@ class ApiService(Service):
 def create_faust_app(runtime: "Runtime") -> faust.App:
     s = runtime.settings
     app = faust.App(s.flywheel_consumer_group, **faust_settings(runtime))
+
+    class PublisherLifecycle(Service):
+        """Registered first, so it stops last: the shared producer outlives everything that publishes."""
+
+        async def on_stop(self) -> None:
+            await runtime.publisher.stop()
+
+    app.service(PublisherLifecycle)
     if s.flywheel_role in ("all", "worker"):
         register_all(app, runtime)
     if s.flywheel_role in ("all", "worker"):

@@ -59,6 +59,8 @@ _ANTONYM_PAIRS = [
     ("limited", "unlimited"), ("add", "remov"), ("start", "end"), ("light", "heavy"), ("hot", "cold"),
     ("synchronous", "asynchronous"), ("online", "offline"), ("import", "export"), ("buy", "sell"),
     ("borrow", "lend"), ("inner", "outer"), ("upper", "lower"), ("up", "down"), ("high", "low"),
+    ("mandatory", "optional"), ("compulsory", "optional"),
+    ("succe", "fail"), ("pass", "fail"), ("present", "absent"), ("visible", "hidden"),
 ]
 ANTONYMS: dict[str, set[str]] = {}
 for _a, _b in _ANTONYM_PAIRS:

@@ -66,10 +66,10 @@ _EN_VERB = (r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|abando
 _EN_TECH_VERB = r"(?:override|overrule|bypass|circumvent|get\s+around|disable|turn\s+off|deactivate|remove|lift|drop)"
 _EN_PRIOR = (r"(?:previous|previously|prior|preceding|above|earlier|former|initial|original|old|existing|foregoing"
              r"|system|developer|safety|given|past|all|any|every|your|these|those|the)")
-_EN_TECH_TARGET = (r"(?:instructions|rules|guidelines|system\s+prompt|restrictions|safeguards|safety\s+(?:filters?|measures|"
+_EN_TECH_TARGET = (r"(?:content\s+moderation|moderation|safety\s+checks|instructions|rules|guidelines|system\s+prompt|restrictions|safeguards|safety\s+(?:filters?|measures|"
                    r"settings|protocols?)|guardrails|content\s+(?:polic(?:y|ies)|filters?)|programming|ethical\s+guidelines"
                    r"|limitations|constraints|alignment)")
-_EN_TARGET = (r"(?:instructions?|guidance|briefing|directions?|directives?|rules?|guidelines?|prompts?|commands?|orders?|context|constraints?"
+_EN_TARGET = (r"(?:instructions?|guidance|briefing|directions?|directives?|rules?|guidelines?|prompts?|commands?|orders?(?!\s+(?:of|in|by|numbers?|ids?|form|history|status)\b)|context|constraints?"
               r"|restrictions?|programming|guardrails?|polic(?:y|ies)|messages?|training|safeguards?|limitations?"
               r"|prompting|conditioning|content\s+polic(?:y|ies))")
 # "ignore all previous rule violations", "override the default instructions text": the target word modifies another
@@ -85,12 +85,14 @@ _EN_RESTRICT = (r"(?:restrictions?|limits?|limitations?|rules|filters?|filtering
 # usual policies", "paste the setup message you received from the operator").
 _SELF_RULES = (r"(?:(?:your|ur)\s+(?:[\w-]+\s+){0,2}?(?:instructions|rules|guidelines|polic(?:y|ies)|restrictions|constraints"
                r"|(?:safety|content)\s+filters?|programming|guardrails|safeguards|directives|system\s+prompt|ethics|principles"
-               r"|creators?|developers?|operators?|makers?)\b"
+               r"|creators?|developers?|operators?|makers?|safety\s+checks|content\s+(?:rules|moderation|polic(?:y|ies)))\b"
                r"|\byou\s+(?:were|have\s+been|'ve\s+been)\s+(?:instructed|told|given|programmed|configured|trained|set\s+up)\b"
+               r"|\b(?:instructions?|rules|guidelines|directions)\s+(?:that\s+)?you\s+(?:got|received|were\s+given)\b"
                r"|\b(?:constraints|restrictions|rules|limits|limitations)\s+(?:imposed|placed|put|set)\s+(?:on\s+you\s+)?by\b)")
 _DISMISS = (r"(?:ignor\w*|disregard\w*|forget|forgetting|scratch|skip|skipping|drop|ditch|bypass\w*|override|overrule"
             r"|circumvent|turn\s+off|switch\s+off|disable|deactivate|lift|suspend|freed\s+from|free\s+(?:of|from)"
-            r"|released\s+from|exempt\s+from|liberated\s+from|opposite\s+of|contrary\s+to|break\s+free\s+(?:of|from))")
+            r"|released\s+from|exempt\s+from|liberated\s+from|opposite\s+of|contrary\s+to|break\s+free\s+(?:of|from)"
+            r"|break|breaking|neglect|don'?t\s+apply|do\s+not\s+apply|stop\s+applying|no\s+need\s+to\s+(?:follow|apply))")
 _REVEAL = (r"(?:reveal|show|print|display|output|dump|repeat|recite|echo|quote|paste|copy|leak|disclose|tell\s+me"
            r"|give\s+me|write\s+out|spell\s+out|summari[sz]e|word\s+for\s+word|verbatim|contents\s+of)")
 _SELF_PROMPT = (r"(?:(?:your|ur)\s+(?:[\w-]+\s+){0,2}?(?:system\s+(?:prompt|message|instructions)|context\s+window|(?:setup|initial|"
@@ -240,6 +242,13 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(OVERRIDE, 0.6, "zh", r"(?:新的?|真正的|更新的)(?:指令|指示|任务|任務|规则|規則)(?:是|如下|:)"),
     _p(OVERRIDE, 0.6, "zh", r"(?:从现在开始|從現在開始|从现在起|從現在起|接下来|接下來)[,，]?你(?:必须|必須|只能|要|将|將|会|會|应该|應該)"),
     _p(OVERRIDE, 1.0, "en", rf"\b{_DISMISS}\b[^.;!?\n]{{0,50}}?{_SELF_RULES}"),
+    # the model's rules declared wrong/void after naming them ("everything your creators told you is wrong")
+    _p(OVERRIDE, 1.0, "en", rf"{_SELF_RULES}[^.;!?\n]{{0,40}}?\b(?:is|are|was|were)\s+(?:now\s+|all\s+)?(?:wrong|false|lies|invalid|void|cancel+ed|fake|obsolete|outdated|no\s+longer\s+valid|irrelevant|a\s+joke)\b"),
+    _p(OVERRIDE, 1.0, "en", r"\btreat\s+(?:all|every|any|the|your)\s+(?:\w+\s+){0,2}?(?:instructions?|rules|guidelines|directions|prompts?)\b[^.\n]{0,40}\bas\s+(?:cancel+ed|void|invalid|null|obsolete|revoked|deleted|nonexistent|non-existent|fake|a\s+joke)\b"),
+    _p(OVERRIDE, 0.8, "en", r"\byou\s+(?:have(?:\s+not|n'?t)|did(?:\s+not|n'?t))\s+(?:yet\s+)?(?:received|been\s+given|got(?:ten)?)\s+any\s+(?:instructions|rules|guidelines|system\s+prompt)\b"),
+    _p(OVERRIDE, 1.0, "en", r"\b(?:is|as|be|becomes?)\s+your\s+(?:new|updated|real|actual|only)\s+(?:system\s+prompt|instructions|rules|directives|guidelines)\b"),
+    _p(ROLE, 1.0, "en", r"\b(?:respond|answer|reply|write|continue|talk|speak|act)\s+without\s+(?:any\s+(?:of\s+)?)?(?:your|the)\s+(?:usual\s+|normal\s+|regular\s+|built-in\s+)?(?:safety|content|ethical|moral)\s+(?:checks|filters?|rules|guidelines|restrictions|moderation|polic(?:y|ies))"),
+    _p(ROLE, 1.0, "en", r"\b(?:ai|assistant|model|bot|chatbot|version\s+of\s+(?:yourself|you))\b[^.\n]{0,30}?\b(?:with|has|having|without)\s+(?:zero|no|any)\s+(?:\w+\s+)?(?:limitations|limits|restrictions|rules|filters?|ethics|morals|boundaries|guardrails|censorship)\b"),
     # ---------------- role-play jailbreaks ----------------
     _p(ROLE, 1.0, "en", r"\bdo\s+anything\s+now\b|\b(?:you\s+are|you'?re|act\s+as|be|become|called|named)\s+(?:now\s+)?(?:a\s+|an\s+)?(?:dan|stan|dude|aim|anti-?gpt|betterdan|jailbroken|evil\s*bot|chaosgpt|devmode)\b"),
     _p(ROLE, 1.0, "en", r"\b(?:god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|opposite|chaos|evil|dan|anti-?gpt)\s+mode\b"),
@@ -253,10 +262,11 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(ROLE, 0.8, "en", rf"\b(?:no|without|free\s+(?:of|from)|not\s+bound\s+by|ignor\w*|bypass\w*|disabl\w*|remov\w*|turn\w*\s+off)\s+(?:any\s+|all\s+|your\s+|the\s+|of\s+)*(?:(?:ethical|moral|safety|content|openai|anthropic)\s+(?:(?:or|and|/)\s+)?)+(?:guidelines|restrictions|constraints|filters?|limitations|limits|policies|policy|rules|boundaries|considerations|principles|safeguards|compass)"),
     _p(ROLE, 0.8, "en", rf"\bif\s+you\s+(?:had|have|were\s+(?:free\s+of|without)|did\s*n[o']t\s+have|didn'?t\s+have)\s+(?:no\s+|any\s+)?(?:\w+\s+)?{_EN_RESTRICT}"),
     _p(ROLE, 1.0, "en", r"\b(?:pretend|imagine|act\s+as\s+if|assume|suppose)\s+(?:that\s+)?(?:your|the|all|any)\s+(?:\w+\s+)?(?:filters?|restrictions|rules|guidelines|safety\s+\w+|guardrails|polic(?:y|ies)|safeguards|limits|limitations)\s+(?:were|are|have\s+been|had\s+been|got)\s+(?:\w+\s+)?(?:switched\s+off|turned\s+off|disabled|removed|lifted|gone|off|deactivated|deleted)"),
-    _p(ROLE, 0.6, "en", r"\b(?:stay|remain|keep)\s+in\s+character\b|\bbreak(?:ing)?\s+character\b"),
+    _p(ROLE, 0.6, "en", r"\b(?:stay|remain|keep)\s+in\s+(?:character|role)\b|\bbreak(?:ing)?\s+character\b"),
     _p(ROLE, 0.6, "en", r"\b(?:never|don'?t|do\s+not|cannot|can'?t|won'?t)\s+(?:refuse|decline|say\s+(?:no|you\s+can'?t)|apologi[sz]e|add\s+(?:any\s+)?(?:warnings|disclaimers))"),
     _p(ROLE, 0.4, "en", r"\b(?:pretend|imagine|hypothetically|in\s+a\s+fictional\s+world|let'?s\s+play\s+a\s+game|roleplay|role-play)\b"),
     _p(ROLE, 1.0, "de", r"\b(?:du\s+bist|sie\s+sind|spiel[e]?|agiere|handle|tu\s+so,?\s+als|stell\s+dir\s+vor|sei|werde)\b[^.\n]{0,80}\b(?:(?:ohne|keine|keinerlei)\s+(?:jegliche\s+|irgendwelche\s+|alle\s+)?(?:ethischen\s+|moralischen\s+)?\w*?(?:einschrankungen|regeln|filter|grenzen|richtlinien|zensur|beschrankungen|moral|ethik)|uneingeschrankt\w*|unzensiert\w*|ungefiltert\w*|dan\b)"),
+    _p(ROLE, 1.0, "de", r"\bals\s+(?:eine?\s+)?(?:ungefilterte|unzensierte|uneingeschrankte|freie)\s+(?:ki|assistent\w*|version|chatbot)\b"),
     _p(ROLE, 1.0, "de", r"\b(?:jailbreak-?modus|gott-?modus|dan-?modus)\b"),
     _p(ROLE, 0.6, "de", r"\b(?:entwicklermodus|entwickler-modus|debug-?modus|admin-?modus)\b"),
     _p(ROLE, 0.8, "de", r"\bohne\s+(?:jegliche\s+|irgendwelche\s+)?(?:ethische|ethischen|moralische|moralischen|inhaltliche)\s+(?:einschrankungen|regeln|grenzen|richtlinien|bedenken|filter)"),
@@ -279,10 +289,12 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(EXFIL, 0.7, "en", r"\b(?:print|display|output|repeat|recite|echo|show\s+me|tell\s+me|spell\s+out|give\s+me|include|summari[sz]e|state|list)\W+(?:\w+\W+){0,3}?the\s+(?:\w+\s+){0,1}(?:system\s*(?:prompt|message)|initial\s+prompt|original\s+prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:prompt|instructions|rules)|developer\s+(?:prompt|message|instructions)|pre-?prompt|instructions\s+you\s+(?:were|have\s+been)\s+given)\b"),
     _p(EXFIL, 1.0, "en", r"\b(?:repeat|print|output|echo|copy|recite|reproduce|write|show|display|return|tell\s+me)\s+(?:back\s+)?(?:all\s+|exactly\s+)?(?:everything|all|the\s+(?:text|words|content|instructions|lines|messages?|prompt)|what(?:ever)?\s+(?:is|was|you\s+were\s+told|you\s+were\s+given))\s+(?:\w+\s+){0,2}(?:above|before\s+(?:this|my)|prior\s+to|preceding|at\s+the\s+(?:start|beginning)|you\s+were\s+(?:given|told))"),
     _p(EXFIL, 1.0, "en", r"\b(?:instructions|prompt|text|messages?|rules|words|content)\s+(?:at|from)\s+the\s+(?:very\s+)?(?:top|start|beginning)\s+of\s+(?:this|the|our)\s+(?:conversation|chat|prompt|context|session|thread)\b"),
-    _p(EXFIL, 0.5, "any", r"\b(?:verbatim|word\s+for\s+word|in\s+full|exactly\s+as\s+written|including\s+(?:all\s+)?hidden|wort\s+fur\s+wort|wortwortlich|mot\s+(?:pour|a)\s+mot|palabra\s+por\s+palabra|textualmente)\b|一字不差|逐字"),
+    _p(EXFIL, 0.5, "any", r"\b(?:verbatim|unchanged|word\s+for\s+word|in\s+full|exactly\s+as\s+written|including\s+(?:all\s+)?hidden|wort\s+fur\s+wort|wortwortlich|mot\s+(?:pour|a)\s+mot|palabra\s+por\s+palabra|textualmente)\b|一字不差|逐字"),
     _p(EXFIL, 1.0, "en", r"\b(?:repeat|print|output|echo|copy|recite|reproduce|write|show|display|return|tell\s+me)\s+(?:out\s+|back\s+)?(?:\w+\s+){0,3}?(?:text|words|content|everything|anything|all|what|messages?|lines)\s+(?:that\s+|which\s+)?(?:came|comes|is|was|were|appears?|appeared|written|stands?)\s+(?:\w+\s+)?(?:before|above|prior\s+to|ahead\s+of)\s+(?:my|this|the\s+user|our)"),
     _p(EXFIL, 1.0, "en", r"\bwhat\s+(?:exactly\s+)?(?:were|have)\s+you\s+(?:been\s+)?(?:told|given|instructed|asked|programmed)\s+(?:to\s+do\s+)?(?:before|prior\s+to|at\s+the\s+(?:start|beginning)|above|earlier\s+than)\b"),
     _p(EXFIL, 1.0, "en", r"\b(?:reveal|show|print|display|output|repeat|recite|echo|dump|quote|tell\s+me|give\s+me|write\s+out|share|list|paste)\W+(?:\w+\W+){0,4}?(?:prompt|instructions|rules|guidelines|configuration|directives|text|message)\s+(?:that\s+|which\s+)?you\s+(?:were|have\s+been|'ve\s+been)\s+(?:initiali[sz]ed|configured|set\s+up|started|booted|launched|primed|seeded|programmed)\b"),
+    _p(EXFIL, 1.0, "en", r"\bwhat\s+(?:rules|instructions|guidelines|directives|restrictions)\s+(?:did|have|has)\s+(?:\w+\s+){0,4}?(?:give|given|set|impose\w*|program\w*)\s+(?:to\s+)?you\b"),
+    _p(EXFIL, 0.8, "en", r"\b(?:text|paragraph|section|part|message|instructions?|prompt)\s+(?:that|which)\s+(?:defines?|describes?|explains?|governs?|controls?|sets?\s+out|tells?\s+you)\s+how\s+you\s+(?:are\s+supposed\s+to|should|must|have\s+to)\s+(?:behave|act|respond|answer)"),
     _p(EXFIL, 0.6, "en", r"\b(?:begin|start)\s+(?:your\s+(?:answer|reply|response)\s+)?with\s+[\"'“]?you\s+are\b"),
     _p(EXFIL, 1.0, "de", r"\b(?:zeig\w*|gib|nenn\w*|verrat\w*|wiederhol\w*|druck\w*|offenbar\w*|zitier\w*|ausgeben|ausgabe|teil\w*\s+mir\s+mit|sag\w*\s+mir|schreib\w*|was\s+(?:ist|sind|steht\s+in|stand\s+in|war|waren))\W+(?:\w+\W+){0,5}?(?:dein|deine|deinen|deiner|deinem|ihr|ihre|ihren|ihrem)\s+(?:\w+\s+){0,1}(?:system\s*-?prompts?|systemanweisung(?:en)?|systemnachricht|anweisungen|instruktionen|vorgaben|regeln|prompts?|konfiguration)"),
     _p(EXFIL, 1.0, "de", r"\b(?:zeig\w*|gib|nenn\w*|verrat\w*|wiederhol\w*|druck\w*|offenbar\w*|sag\w*)\W+(?:\w+\W+){0,3}?(?:den|die|das)\s+(?:system\s*-?prompt|systemanweisungen|versteckten\s+anweisungen|geheimen\s+anweisungen|ursprunglichen\s+anweisungen)"),
@@ -297,6 +309,7 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(EXFIL, 1.0, "zh", r"(?:你的|您的)(?:系统提示词?|系統提示詞?|系统指令|系統指令|系统消息|系統訊息|初始指令|原始指令|隐藏指令|隱藏指令|初始提示|原始提示|提示词|提示詞|内部指令|內部指令).{0,12}(?:显示|顯示|输出|輸出|告诉|告訴|打印|重复|重複|泄露|洩露|透露|展示|复述|複述|说出|說出|写出|寫出|列出|公开|公開|发给|發給)"),
     _p(EXFIL, 1.0, "zh", r"(?:你的|您的)(?:系统提示|系統提示|系统指令|系統指令|初始指令|原始指令|提示词|提示詞|隐藏指令|隱藏指令|设定|設定)(?:词|詞)?(?:是什么|是什麼|是啥|内容|內容)"),
     _p(EXFIL, 1.0, "zh", r"你(?:收到|得到|接收到|被给予|被給予)的(?:初始|原始|系统|系統|隐藏|隱藏|全部|所有)?(?:指令|提示词?|提示詞|设定|設定|说明|說明).{0,8}(?:发给|發給|告诉|告訴|给我|給我|输出|輸出|显示|顯示|逐字|复述|複述)"),
+    _p(EXFIL, 1.0, "zh", r"把(?:上面|以上|之前|前面|你收到)(?:的)?(?:所有|全部)?(?:内容|內容|文字|文本|指令|提示).{0,6}(?:输出|輸出|重复|重複|复述|複述|发给|發給|打印|写出|寫出)"),
     _p(EXFIL, 1.0, "zh", r"(?:重复|重複|复述|複述|输出|輸出)(?:上面|以上|之前|前面)(?:的)?(?:所有|全部)?(?:内容|內容|文字|文本|指令)"),
     # ---------------- delimiter injection / indirect injection tells ----------------
     _p(DELIM, 1.0, "any", r"<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|end_header_id|eot_id)\|>|\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|\[/?system\]"),
@@ -309,12 +322,12 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(DELIM, 0.6, "any", r"(?:^|\n)\s*[-=#*]{3,}\s*(?:new|begin|start|system|admin)\b"),
     _p(DELIM, 0.8, "any", r"[\"']role[\"']\s*:\s*[\"'](?:system|developer)[\"']"),
     _p(DELIM, 1.0, "en", r"\b(?:note|message|instructions?|attention|notice|reminder|memo)\s+(?:for|to)\s+(?:any\s+|the\s+|all\s+|every\s+)?(?:ai|llm|language\s+model|assistant|model|agent|chatbot|bot)s?\b|\b(?:ai|llm|assistant|model|agent|chatbot|bot)s?\s+(?:that|which|who)\s+(?:reads?|process(?:es)?|summari[sz]es?|sees?|parses?|crawls?|visits?)\s+this\b"),
-    _p(DELIM, 1.0, "en", r"\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|large\s+language\s+model|language\s+model|assistant|chatbot|bot|gpt|agent)(?:\s+(?:model|system|agent|assistant))?(?:\s+(?:reading|processing|summari[sz]ing|parsing|seeing|that|who)\b|\s*[,.:;])|\b(?:ai|llm|assistant|model|agent|chatbot)s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+this\b|\bnote\s+to\s+(?:the\s+)?(?:ai|llm|assistant|model|agent|chatbot)s?\b"),
+    _p(DELIM, 1.0, "en", r"\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|large\s+language\s+model|language\s+model|assistant|chatbot|bot|gpt|agent)(?:\s+(?:model|system|agent|assistant))?(?:\s+(?:reading|processing|summari[sz]ing|parsing|seeing|that|who)\b|\s*[,.:;])|\b(?:ai|llm|assistant|model|agent|chatbot)s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing|browsing|visiting|crawling|scraping)\s+this\b|\bnote\s+to\s+(?:the\s+)?(?:ai|llm|assistant|model|agent|chatbot)s?\b"),
     _p(DELIM, 1.0, "en", r"\bif\s+(?:an?|any|the)\s+(?:ai|llm|language\s+model|assistant|model|agent|chatbot|bot|gpt)(?:\s+\w+)?\s+(?:reads?|process(?:es)?|summari[sz]es?|sees?|parses?|screens?|evaluates?|reviews?|ingests?)\s+this\b"),
     _p(DELIM, 0.8, "en", r"\b(?:hidden|secret|special|important)\s+(?:instructions?|note|message|prompt)\s+(?:for|to)\s+(?:the\s+|any\s+)?(?:ai|llm|assistant|model|agent|chatbot|bot|summari[sz]er|classifier|screener|grader|parser|crawler)s?\b"),
     _p(DELIM, 0.7, "en", r"\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|mention\s+(?:this\s+)?to|reveal\s+(?:this\s+)?to|let)\s+the\s+user\b|\b(?:and|but)\s+(?:do\s+not|don'?t|never)\s+(?:mention|disclose|reveal)\s+(?:it|this|that)\b|\bwithout\s+(?:telling|informing|alerting)\s+the\s+user\b"),
     _p(DELIM, 0.5, "en", r"\b(?:when|while|after)\s+(?:you\s+are\s+)?(?:reading|processing|summari[sz]ing|parsing|handling|answering\s+about)\s+this\s+(?:email|document|page|message|file|text|website|review)\b"),
-    _p(DELIM, 0.9, "en", r"\b(?:send|forward|exfiltrate|post|upload|email|transmit|leak|copy)\s+(?:[\w'’]+\s+){0,2}(?:conversation|chat\s+history|user'?s?\s+data|credentials|passwords?|api\s+keys?|secrets?|tokens?|personal\s+data|emails?|messages?|memory)\s+to\b"),
+    _p(DELIM, 0.9, "en", r"\b(?:send|forward|exfiltrate|post|upload|email|transmit|leak|copy)\s+(?:[\w'’]+\s+){0,4}(?:conversation|chat\s+history|user'?s?\s+data|credentials|passwords?|api\s+keys?|secrets?|tokens?|personal\s+data|emails?|messages?|memory)\s+to\b"),
     _p(DELIM, 1.0, "any", r"!\[[^\]]*\]\(\s*https?://[^)\s]*[?&][\w-]+=\s*(?:\{|\$|\[|<)"),
     _p(DELIM, 0.9, "de", r"\bwenn\s+du\s+(?:eine?\s+)?(?:ki|ai|sprachmodell|assistent|chatbot)\s+bist\b|\bsag\s+(?:es\s+)?(?:dem|den)\s+(?:benutzer|nutzer)\s+nicht\b"),
     _p(DELIM, 0.9, "fr", r"\bsi\s+(?:tu\s+es|vous\s+etes)\s+une?\s+(?:ia|intelligence\s+artificielle|modele\s+de\s+langage|assistant)\b|\bne\s+(?:le\s+)?dis\s+pas\s+a\s+l'utilisateur\b"),

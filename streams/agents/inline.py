@@ -67,6 +67,9 @@ class InlineRuntime:
                                        st.flywheel_generator_api_key) if st.flywheel_generator_url else None
         self.thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inline")
         self.dirty = False
+        # set once the follower has read the documents topic to its end: requests wait for it, so none is
+        # answered from a half-built index after a start
+        self.caught_up = asyncio.Event()
 
     def _load_saved(self, embedder: Any) -> None:
         if not self.index_dir.is_dir():
@@ -125,6 +128,9 @@ class DocumentFollower(Service):
             last_save = time.monotonic()
             while not self.should_stop:
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                if not batch and not self.inline.caught_up.is_set():
+                    self.inline.caught_up.set()  # read until empty (the broker's end offsets can be stale)
+                    log.info("documents caught up", indexed=self.indexed)
                 for records in batch.values():
                     for record in records:
                         doc = decode(rt, record.value, "Document")
@@ -206,6 +212,7 @@ def register(app: faust.App, runtime: "Runtime") -> None:
 
         @app.agent(event_topic(app, runtime, event_type), name=name)
         async def agent(stream):
+            await inline.caught_up.wait()
             async for value in stream:
                 event = decode(runtime, value, event_type)
                 if event is not None:

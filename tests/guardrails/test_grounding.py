@@ -23,6 +23,11 @@ def test_blind_grounding_regression_bars(name):
     assert acc >= 0.85
 
 
+def test_blind3_grounding_floor():
+    # grounding_blind3: first look 0.762, 0.810 after adding antonym pairs; below the 0.85 target (regression floor).
+    assert grounding_accuracy(None, "grounding_blind3.jsonl") >= 0.8
+
+
 def test_ungrounded_claim_span_and_precomputed_vectors():
     answer = "The Eiffel Tower is 330 metres tall. It opened in 1901."
     vecs = get_embedder().embed(CTX)

@@ -7,8 +7,10 @@ articles, then reports:
 
 * embedding throughput (chunks/s) measured on ``--real-embed`` real chunks;
 * index build time and memory (BM25 arrays, HNSW graph, process RSS);
-* hybrid / BM25 / dense query latency p50/p99 over SciFact test queries, *including* the real query
-  embedding for dense and hybrid;
+* hybrid / BM25 / dense query latency p50/p99 over SciFact test queries plus generated rare-token queries,
+  *including* the real query embedding for dense and hybrid, with a 1-thread and a ``--threads`` embedder
+  (wall time; with 1 thread also the caller thread's CPU time, which other processes on a shared machine
+  do not inflate);
 * BM25 per-query speed against rank-bm25 ``get_scores`` on the same corpus and tokens.
 
 Embedding 100k chunks for real takes hours on 2 cores, so only chunks whose vectors are in the on-disk
@@ -53,6 +55,27 @@ def rss_mb() -> float:
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
+
+
+def compare_bm25(index: HybridIndex, chunks: list, sample: list[str], BM25Okapi: type) -> None:
+    """Per-query BM25 time: our bm25s segment (top-100) vs rank-bm25 get_scores on the same tokens."""
+    cfg = index.config
+    live = index._bm25
+    t0 = time.perf_counter()
+    oracle = BM25Okapi([live._tokens[c.chunk_id] for c in chunks], k1=cfg.bm25.k1, b=cfg.bm25.b)
+    print(f"rank-bm25 index build: {time.perf_counter() - t0:.1f} s")
+    ours, theirs = [], []
+    for q in sample:
+        toks = live.analyzer.tokenize(q)
+        t = time.perf_counter()
+        live.search(q, 100)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        oracle.get_scores(toks)
+        theirs.append(time.perf_counter() - t)
+    o, r = np.mean(ours) * 1000, np.mean(theirs) * 1000
+    print(f"BM25 per query on {len(chunks):,} chunks: ours (bm25s segment, top-100) {o:.2f} ms vs rank-bm25 "
+          f"get_scores {r:.1f} ms -> {r / o:.0f}x faster ({len(sample)} queries)")
 
 
 def main() -> int:
@@ -135,17 +158,35 @@ def main() -> int:
     qtexts = [queries[q] for q in qrels if q in queries][:args.queries]
     rare_q, _ = rare_token_queries(corpus, n=50)
     all_q = qtexts + list(rare_q.values())
-    for q in all_q[:20]:
-        index.search(q, top_k=10)  # warm-up
-    for method in ("bm25", "dense", "hybrid"):
-        lat = []
+    embedders = {args.threads: embedder}
+    for threads in sorted({1, args.threads}):
+        embedders.setdefault(threads, Embedder(threads=threads))
+    for threads, e in sorted(embedders.items()):
+        index._embedder = e
+        for q in all_q[:20]:
+            index.search(q, top_k=10)  # warm-up
+        for method in ("bm25", "dense", "hybrid"):
+            if method == "bm25" and threads != args.threads:
+                continue
+            lat, cpu = [], []
+            for q in all_q:
+                t, c = time.perf_counter(), time.thread_time()
+                index.search(q, top_k=10, method=method)  # type: ignore[arg-type]
+                lat.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.thread_time() - c) * 1000)
+            extra = f" (incl. query embedding, {threads} thread{'s' if threads > 1 else ''})" if method != "bm25" else ""
+            cpu_note = (f"; caller-thread CPU p50 {pct(cpu, 50):.2f} ms, p99 {pct(cpu, 99):.2f} ms"
+                        if threads == 1 or method == "bm25" else "")
+            print(f"{method:>6} latency over {len(all_q)} queries{extra}: p50 {pct(lat, 50):.2f} ms, "
+                  f"p99 {pct(lat, 99):.2f} ms{cpu_note}")
+        emb_lat = []
         for q in all_q:
             t = time.perf_counter()
-            index.search(q, top_k=10, method=method)  # type: ignore[arg-type]
-            lat.append((time.perf_counter() - t) * 1000)
-        extra = " (incl. query embedding)" if method != "bm25" else ""
-        print(f"{method:>6} latency over {len(all_q)} queries{extra}: p50 {pct(lat, 50):.2f} ms, "
-              f"p99 {pct(lat, 99):.2f} ms")
+            e.embed_one(q)
+            emb_lat.append((time.perf_counter() - t) * 1000)
+        print(f"query embedding alone ({threads} thread{'s' if threads > 1 else ''}): p50 {pct(emb_lat, 50):.2f} ms, "
+              f"p99 {pct(emb_lat, 99):.2f} ms")
+    index._embedder = embedder
     qvecs = embedder.embed(all_q)
     lat = []
     for q, v in zip(all_q, qvecs):
@@ -154,16 +195,16 @@ def main() -> int:
         lat.append((time.perf_counter() - t) * 1000)
     print(f"hybrid latency with a precomputed query vector (retrieval + fusion only): p50 {pct(lat, 50):.2f} ms, "
           f"p99 {pct(lat, 99):.2f} ms")
-    for threads in sorted({1, args.threads}):
-        e = embedder if threads == args.threads else Embedder(threads=threads)
-        emb_lat = []
-        for q in all_q:
-            t = time.perf_counter()
-            e.embed_one(q)
-            emb_lat.append((time.perf_counter() - t) * 1000)
-        print(f"query embedding alone ({threads} thread{'s' if threads > 1 else ''}): p50 {pct(emb_lat, 50):.2f} ms, "
-              f"p99 {pct(emb_lat, 99):.2f} ms")
     print(f"load average now {os.getloadavg()[0]:.2f}")
+
+    # ---------------------------------------------------------------- BM25 vs rank-bm25
+    try:
+        from rank_bm25 import BM25Okapi
+    except ImportError:
+        print("rank-bm25 not installed: skipping the BM25 speed comparison")
+        BM25Okapi = None
+    if BM25Okapi is not None:
+        compare_bm25(index, chunks, all_q[:args.oracle_queries], BM25Okapi)
 
     # ---------------------------------------------------------------- persistence and live updates
     import tempfile
@@ -191,29 +232,6 @@ def main() -> int:
     print(f"live upserts: {len(docs) / t_up:.1f} docs/s incl. embedding; BM25 delta now "
           f"{index.stats()['bm25_delta']} chunks, BM25 latency with delta p50 {pct(lat, 50):.2f} ms")
 
-    # ---------------------------------------------------------------- BM25 vs rank-bm25
-    try:
-        from rank_bm25 import BM25Okapi
-    except ImportError:
-        print("rank-bm25 not installed: skipping the BM25 speed comparison")
-        return 0
-    live = index._bm25
-    t0 = time.perf_counter()
-    oracle = BM25Okapi([live._tokens[c.chunk_id] for c in chunks], k1=cfg.bm25.k1, b=cfg.bm25.b)
-    print(f"rank-bm25 index build: {time.perf_counter() - t0:.1f} s")
-    sample = all_q[:args.oracle_queries]
-    ours, theirs = [], []
-    for q in sample:
-        toks = live.analyzer.tokenize(q)
-        t = time.perf_counter()
-        live.search(q, 100)
-        ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        oracle.get_scores(toks)
-        theirs.append(time.perf_counter() - t)
-    o, r = np.mean(ours) * 1000, np.mean(theirs) * 1000
-    print(f"BM25 per query on {len(chunks):,} chunks: ours (bm25s segment, top-100) {o:.2f} ms vs rank-bm25 "
-          f"get_scores {r:.1f} ms -> {r / o:.0f}x faster ({len(sample)} queries)")
     return 0
 
 

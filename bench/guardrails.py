@@ -146,12 +146,18 @@ def main() -> int:
                   f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f})")
         s = injection_scores(None, use_embedding=False)
         print(f"  injection [all, patterns only]: recall {s['recall']:.3f}  fpr {s['fpr']:.3f}")
+        for name in ("injection_blind", "injection_blind2", "injection_blind3", "injection_blind4"):
+            s = injection_scores(None, name=f"{name}.jsonl")
+            print(f"  {name}: recall {s['recall']:.3f}  false-positive rate {s['fpr']:.3f}  "
+                  f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f}; tuned on after its first look, see README)")
         p = pii_scores()
         print(f"  pii: precision {p['precision']:.3f} recall {p['recall']:.3f} span F1 {p['f1']:.3f}")
         for name, kind in (("sql.jsonl", "sql"), ("url.jsonl", "url"), ("json.jsonl", "json")):
             print(f"  {kind} verdict accuracy: {verdict_accuracy(name, kind):.3f}")
         for split in ("dev", "heldout", "final", None):
             print(f"  grounding accuracy [{split or 'all'}]: {grounding_accuracy(split):.3f}")
+        for name in ("grounding_blind", "grounding_blind2", "grounding_blind3"):
+            print(f"  {name} accuracy: {grounding_accuracy(None, f'{name}.jsonl'):.3f} (tuned on after its first look)")
     return 0
 
 

@@ -146,7 +146,7 @@ def main() -> int:
                   f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f})")
         s = injection_scores(None, use_embedding=False)
         print(f"  injection [all, patterns only]: recall {s['recall']:.3f}  fpr {s['fpr']:.3f}")
-        for name in ("injection_blind", "injection_blind2", "injection_blind3", "injection_blind4"):
+        for name in ("injection_blind", "injection_blind2", "injection_blind3", "injection_blind4", "injection_blind5"):
             s = injection_scores(None, name=f"{name}.jsonl")
             print(f"  {name}: recall {s['recall']:.3f}  false-positive rate {s['fpr']:.3f}  "
                   f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f}; tuned on after its first look, see README)")

@@ -325,7 +325,7 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(ROLE, 0.6, "zh", r"(?:开发者模式|開發者模式|调试模式|調試模式)"),
     # ---------------- system-prompt exfiltration ----------------
     _p(EXFIL, 1.0, "en", rf"\b{_REVEAL}\b[^.;!?\n]{{0,50}}?{_SELF_PROMPT}"),
-    _p(EXFIL, 1.0, "en", r"\b(?:reveal|show|print|display|output|repeat|recite|echo|leak|dump|disclose|expose|tell\s+me|give\s+me|write\s+(?:out|down)|spell\s+out|share|provide|return|copy|paste|list|send\s+me|translate|summari[sz]e|what\s+(?:is|are|was|were)|what'?s)\W+(?:\w+\W+){0,5}?(?:your|ur|yours)\s+(?:\w+\s+){0,2}(?:system\s*(?:prompt|message|instructions?)|initial\s+(?:prompt|instructions?)|original\s+(?:prompt|instructions?)|hidden\s+(?:prompt|instructions?)|secret\s+(?:prompt|instructions?)|internal\s+(?:prompt|instructions?|rules)|pre-?prompt|instructions|rules|guidelines|directives|configuration|prompt)\b"),
+    _p(EXFIL, 1.0, "en", r"\b(?:reveal|show|print|display|output|repeat|recite|echo|leak|dump|disclose|expose|tell\s+me|give\s+me|write\s+(?:out|down)|spell\s+out|share|provide|return|copy|paste|list|send\s+me|translate|summari[sz]e|what\s+(?:is|are|was|were)|what'?s)\W+(?:\w+\W+){0,5}?(?:your|ur|yours)\s+(?:\w+\s+){0,2}(?:system\s*(?:prompt|message|instructions?)|initial\s+(?:prompt|instructions?)|original\s+(?:prompt|instructions?)|hidden\s+(?:prompt|instructions?)|secret\s+(?:prompt|instructions?)|internal\s+(?:prompt|instructions?|rules)|pre-?prompt|(?:instructions|rules|guidelines|directives)(?!\s+(?:about|for|on|regarding|concerning|when|of|in)\b)|configuration|prompt)\b"),
     _p(EXFIL, 1.0, "en", r"\b(?:hidden|secret|confidential|internal|initial|original|system|developer|private)\s+(?:\w+\s+)?(?:instructions|prompt|rules|guidelines|message|directives)\s+(?:that\s+|which\s+)?you\s+(?:received|were\s+given|got|have\s+been\s+given|have|follow|were\s+told|are\s+following|operate\s+under)\b"),
     _p(EXFIL, 1.0, "en", r"\b(?:reveal|leak|dump|disclose|expose|divulge|exfiltrate|quote|cite|paste|reproduce)\W+(?:\w+\W+){0,3}?the\s+(?:\w+\s+){0,1}(?:system\s*(?:prompt|message)|initial\s+(?:prompt|instructions)|original\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:prompt|instructions|rules)|confidential\s+(?:prompt|instructions)|developer\s+(?:prompt|message|instructions)|pre-?prompt|instructions\s+you\s+(?:were|have\s+been)\s+given)\b"),
     _p(EXFIL, 0.7, "en", r"\b(?:print|display|output|repeat|recite|echo|show\s+me|tell\s+me|spell\s+out|give\s+me|include|summari[sz]e|state|list)\W+(?:\w+\W+){0,3}?the\s+(?:\w+\s+){0,1}(?:system\s*(?:prompt|message)|initial\s+prompt|original\s+prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:prompt|instructions|rules)|developer\s+(?:prompt|message|instructions)|pre-?prompt|instructions\s+you\s+(?:were|have\s+been)\s+given)\b"),
@@ -388,9 +388,10 @@ _META = _rx(r"\b(?:prompt\s+injection|jailbreak(?:s|ing)?|attack(?:s|er|ers)?|de
 _TRANSLATE = _rx(r"\b(?:translate|translation|ubersetze?|traduis|traduce|traduire|traducir|翻译|翻譯|define|meaning|spell)\b")
 # The override verb has a third-party subject ("does my browser ignore", "make git ignore", "to let pytest skip"),
 # so it is a description or a how-to, not an order to the model ("can you ignore ..." stays an order).
-_THIRD_PARTY = _rx(r"\b(?:does|do|did|doesn'?t|don'?t|will|would|can|could|should|make|makes|let|lets|get|gets|have|has)"
-                   r"\s+(?!you\b|u\b|sure\b|yourself\b|not\b|been\b|being\b|already\b|just\b|also\b|now\b|to\b|really\b|all\b)(?:my|the|our|this|that|it|its|their|his|her|[a-z][\w.-]*)"
-                   r"(?:\s+[\w.-]+){0,2}\s+$")
+_THIRD_PARTY = _rx(r"(?:\b(?:does|do|did|doesn'?t|don'?t|will|would|can|could|should|make|makes|let|lets|get|gets|have|has"
+                   r"|how)\s+(?!you\b|u\b|sure\b|yourself\b|not\b|been\b|being\b|already\b|just\b|also\b|now\b|to\b"
+                   r"|really\b|all\b)(?:my|the|our|this|that|it|its|their|his|her|[a-z][\w.-]*)(?:\s+[\w.-]+){0,2}\s+"
+                   r"|\b(?:if|when|because|after|before|once)\s+(?:i|we)\s+)$")
 _HOW_TO = _rx(r"\b(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|how\s+to|where\s+(?:do|can)\s+i|is\s+it\s+possible\s+to)\b")
 
 
@@ -459,7 +460,7 @@ def pattern_matches(text: str, *, decode: bool = True, stop_at: float | None = N
                             meta = bool(_META.search(segments[0].text))
                         if (meta or _HOW_TO.search(seg.text)) and "?" in seg.text:
                             weight *= 0.5  # a question about one chat-template token, not a forged turn
-                if pat.family == OVERRIDE and _THIRD_PARTY.search(seg.text, max(0, m.start() - 40), m.start()):
+                if pat.family in (OVERRIDE, ROLE) and _THIRD_PARTY.search(seg.text, max(0, m.start() - 40), m.start()):
                     weight *= 0.5  # "why does my browser ignore the CSS rule": a tool ignores, nobody is told to
                 if seg.origin == "comment":
                     weight *= 1.5  # instructions hidden from the human reader are more suspicious

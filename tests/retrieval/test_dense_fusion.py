@@ -25,7 +25,7 @@ def test_dense_add_search_delete_resize_save_load(tmp_path):
     assert idx.capacity == cap and idx.search(vecs[42], 1)[0][0] == "new"
     # replacing a key's vector
     idx.add(["k7"], vecs[8:9])
-    assert [k for k, _ in idx.search(vecs[8], 2)] == sorted(["k7", "k8"]) or idx.search(vecs[8], 2)[0][0] in ("k7", "k8")
+    assert {k for k, _ in idx.search(vecs[8], 2)} == {"k7", "k8"}
     np.testing.assert_allclose(idx.get_vectors(["k7"])[0], vecs[8], atol=1e-5)
     idx.save(tmp_path)
     loaded = DenseIndex.load(tmp_path)

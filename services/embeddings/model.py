@@ -42,18 +42,23 @@ class Embedder:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # no busy-waiting between ops: on 2 shared cores spinning threads steal time from everything else
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.model_path = Path(model_path) if model_path else _model_path()
         self.session = ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.no_padding()
+        self._counter = Tokenizer.from_file(str(TOKENIZER_PATH))  # no truncation: counts whole texts
+        self._counter.no_truncation()
+        self._counter.no_padding()
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self._input_names = {i.name for i in self.session.get_inputs()}
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` without special tokens and without truncation."""
-        return len(self.tokenizer.encode(text, add_special_tokens=False).ids) if text else 0
+        return len(self._counter.encode(text, add_special_tokens=False).ids) if text else 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``; returns an array of shape (len(texts), DIM), rows L2-normalised."""

@@ -305,6 +305,10 @@ class HybridIndex:
         """Rebuild the BM25 main segment now (e.g. from a worker thread after a burst of updates)."""
         self._bm25.compact()
 
+    def needs_compaction(self) -> bool:
+        """Whether the BM25 delta or tombstones have grown enough that :meth:`compact` pays off."""
+        return self._bm25.needs_compaction()
+
     # ------------------------------------------------------------------ search
     def search(self, query: str, top_k: int = 10, method: Method = "hybrid",
                query_vector: np.ndarray | None = None, rerank: bool | None = None,

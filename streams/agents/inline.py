@@ -26,7 +26,8 @@ from services.embeddings import get_embedder
 from services.inline import IndexRegistry, InlinePipeline
 from services.llm import ChatGenerator
 from services.logging import get_logger
-from services.retrieval.index import HybridIndex
+from services.retrieval.bm25 import BM25Config
+from services.retrieval.index import HybridIndex, IndexConfig
 from streams.agents import decode, event_topic
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ class InlineRuntime:
         # per host: replicas may share one data volume (docker-compose), each keeps its own copy
         self.index_dir = runtime.settings.flywheel_data_dir / "index" / _safe(socket.gethostname())
         embedder = get_embedder()
-        self.indexes = IndexRegistry(lambda: HybridIndex(embedder=embedder), self.index_dir)
+        # BM25 compaction runs off the pipeline thread (see DocumentFollower), not inside an upsert
+        config = IndexConfig(bm25=BM25Config(auto_compact=False))
+        self.indexes = IndexRegistry(lambda: HybridIndex(config, embedder=embedder), self.index_dir)
         self._load_saved(embedder)
         st = runtime.settings
         # The cache is replicated: every local change is also a record on the compacted cache-entries topic,
@@ -128,9 +131,11 @@ class DocumentFollower(Service):
             last_save = time.monotonic()
             while not self.should_stop:
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
-                if not batch and not self.inline.caught_up.is_set():
-                    self.inline.caught_up.set()  # read until empty (the broker's end offsets can be stale)
-                    log.info("documents caught up", indexed=self.indexed)
+                if not batch:
+                    await self._compact_if_needed()
+                    if not self.inline.caught_up.is_set():
+                        self.inline.caught_up.set()  # read until empty (the broker's end offsets can be stale)
+                        log.info("documents caught up", indexed=self.indexed)
                 for records in batch.values():
                     for record in records:
                         doc = decode(rt, record.value, "Document")
@@ -147,6 +152,13 @@ class DocumentFollower(Service):
             await consumer.stop()
             if self.inline.dirty:
                 await self.inline.call(self.inline.save)
+
+
+    async def _compact_if_needed(self) -> None:
+        """Rebuild BM25 main segments on a thread of their own: searches go on meanwhile."""
+        for _, index in self.inline.indexes.items():
+            if index.needs_compaction():
+                await asyncio.to_thread(index.compact)
 
 
 class CacheReplicator(Service):

@@ -135,13 +135,14 @@ async def main(args: argparse.Namespace) -> None:
         run = uuid.uuid4().hex[:8]
         print(f"broker {'embedded Tansu' if broker else bootstrap}; ClickHouse "
               f"{'embedded chdb' if not os.environ.get('CLICKHOUSE_URL') else 'server'}; "
-              f"batch {args.batch_rows} rows / {args.flush_ms} ms")
+              f"batch {args.batch_rows} rows / {args.flush_ms} ms; PII redaction {'off' if args.no_redact else 'on'}; "
+              f"feedback rollups on (migrations as deployed)")
         items = make_events(args.events, codec, run)
         produce_s = await produce(bootstrap, topic, items)
         print(f"produced {args.events:,} events in {produce_s:.2f}s ({args.events / produce_s:,.0f}/s)")
 
         sink = WarehouseSink(bootstrap, f"bench-sink-{run}", catalog, executor, publisher,
-                             batch_rows=args.batch_rows, flush_ms=args.flush_ms)
+                             batch_rows=args.batch_rows, flush_ms=args.flush_ms, redact_pii=not args.no_redact)
         t0 = time.perf_counter()
         task = asyncio.create_task(sink.run())
         while True:
@@ -200,4 +201,5 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10, help="length of the latency phase")
     parser.add_argument("--batch-rows", type=int, default=50_000)
     parser.add_argument("--flush-ms", type=int, default=250)
+    parser.add_argument("--no-redact", action="store_true", help="measure without the PII prefilter/redaction")
     asyncio.run(main(parser.parse_args()))

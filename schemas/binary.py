@@ -21,6 +21,9 @@ def _zigzag(n: int) -> bytes:
     return bytes(out)
 
 
+_SMALL = [_zigzag(n) for n in range(1 << 14)]  # block lengths of typical events, looked up instead of computed
+
+
 def object_container(schema: dict, bodies: Sequence[bytes]) -> bytes:
     """An Avro object container file (codec null) holding ``bodies`` as-is, one block per body.
 
@@ -33,6 +36,12 @@ def object_container(schema: dict, bodies: Sequence[bytes]) -> bytes:
     for k, v in meta.items():
         parts += [_zigzag(len(k)), k, _zigzag(len(v)), v]
     parts += [b"\x00", sync]
+    small = _SMALL
+    append = parts.append
     for body in bodies:
-        parts += [b"\x02", _zigzag(len(body)), body, sync]
+        n = len(body)
+        append(b"\x02")
+        append(small[n] if n < 16384 else _zigzag(n))
+        append(body)
+        append(sync)
     return b"".join(parts)

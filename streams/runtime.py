@@ -24,7 +24,7 @@ from services.api.app import ApiConfig, create_app
 from services.config import Settings
 from services.logging import get_logger
 from services.warehouse.client import DatabaseClient, WarehouseExecutor, connect
-from services.warehouse.migrations import apply_system_log_ttls, migrate_up
+from services.warehouse.migrations import apply_raw_ttls, apply_system_log_ttls, migrate_up
 from services.warehouse.queries import tenant_stats
 from streams.docs_cli import broker_file
 from streams.publisher import EventPublisher
@@ -70,6 +70,8 @@ class Runtime:
             self.client = connect(s.clickhouse_url, s.clickhouse_database, s.warehouse_path)
             self.executor = WarehouseExecutor(self.client)
             applied = migrate_up(self.client, migration_params(s))
+            apply_raw_ttls(self.client, {t.table: s.flywheel_dead_letter_ttl_days if t.event == "DeadLetter"
+                                         else s.flywheel_raw_ttl_days for t in self.catalog.topics})
             if s.embedded_clickhouse:
                 apply_system_log_ttls(self.client)
             log.info("warehouse ready", embedded=s.embedded_clickhouse,

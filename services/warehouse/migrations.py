@@ -111,3 +111,22 @@ def apply_system_log_ttls(client, days: int = 7) -> list[str]:
             except Exception:
                 continue  # read-only or managed by server config
     return changed
+
+
+def apply_raw_ttls(client, tables: dict[str, int]) -> list[str]:
+    """Make each raw table's TTL the configured one ({table: days}); migrations only set it at creation.
+
+    Existing parts are not rewritten (``materialize_ttl_after_modify = 0``): merges apply the new TTL.
+    Returns the tables changed.
+    """
+    current = {r[0]: r[1] for r in client.rows(
+        "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()")}
+    changed = []
+    for table, days in tables.items():
+        ddl = current.get(table)
+        if ddl is None or f"toIntervalDay({days})" in ddl:
+            continue
+        client.command(f"ALTER TABLE {table} MODIFY TTL toDateTime(event_time) + INTERVAL {int(days)} DAY",
+                       settings={"materialize_ttl_after_modify": 0})
+        changed.append(table)
+    return changed

@@ -11,7 +11,7 @@ from schemas.codec import default_registry
 from schemas.models import REQUEST_SCOPED_TYPES
 from services.config import Settings, load_settings, parse_api_keys
 from services.warehouse.ddl import column_defs
-from services.warehouse.migrations import applied, discover, migrate_down, migrate_up, statements
+from services.warehouse.migrations import applied, apply_raw_ttls, discover, migrate_down, migrate_up, statements
 from streams.topics import load_catalog
 
 PARAMS = {"raw_ttl_days": 365, "dead_letter_ttl_days": 90}
@@ -129,3 +129,12 @@ def test_raw_tables_are_replacing_with_monthly_partitions_and_ttl(warehouse):
             "event_id"), name
         assert "TTL toDateTime(event_time) + toIntervalDay(" in ddl, name
         assert "CONSTRAINT tenant_id_not_blank" in ddl, name
+
+
+def test_configured_ttl_is_applied_to_existing_tables(warehouse):
+    assert apply_raw_ttls(warehouse, {"user_signals": 365, "dead_letters": 90}) == []  # as created
+    assert apply_raw_ttls(warehouse, {"user_signals": 30}) == ["user_signals"]
+    ddl = warehouse.scalar("SELECT create_table_query FROM system.tables WHERE database = currentDatabase() "
+                           "AND name = 'user_signals'")
+    assert "toIntervalDay(30)" in ddl
+    assert apply_raw_ttls(warehouse, {"user_signals": 30}) == []

@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import signal
-from pathlib import Path
 from typing import Sequence
 
 from aiohttp import web
@@ -23,7 +22,7 @@ from schemas.models import Document, Event
 from services.api.app import ApiConfig, create_app
 from services.config import Settings
 from services.logging import get_logger
-from services.warehouse.client import DatabaseClient, WarehouseExecutor, connect
+from services.warehouse.client import DatabaseClient, WarehouseExecutor, claim_embedded_dir, connect
 from services.warehouse.migrations import apply_raw_ttls, apply_system_log_ttls, migrate_up
 from services.warehouse.queries import tenant_stats
 from streams.docs_cli import broker_file
@@ -66,7 +65,7 @@ class Runtime:
             log.info("embedded broker started", bootstrap=self.bootstrap)
         if s.flywheel_role != "api" or not s.embedded_clickhouse:
             if s.embedded_clickhouse:
-                data_dir_lock(s.warehouse_path)
+                claim_embedded_dir(s.warehouse_path)
             self.client = connect(s.clickhouse_url, s.clickhouse_database, s.warehouse_path)
             self.executor = WarehouseExecutor(self.client)
             applied = migrate_up(self.client, migration_params(s))
@@ -216,20 +215,3 @@ def _run_api_only(runtime: Runtime) -> int:
 
     asyncio.run(main())
     return 0
-
-
-def data_dir_lock(path: Path) -> None:
-    """Refuse to start a second embedded engine on the same data directory (chdb: one process per path)."""
-    path.mkdir(parents=True, exist_ok=True)
-    lock = path / ".flywheel.pid"
-    if lock.exists():
-        try:
-            pid = int(lock.read_text().strip())
-            os.kill(pid, 0)
-        except (ValueError, ProcessLookupError, PermissionError):
-            pass
-        else:
-            if pid != os.getpid():
-                raise SystemExit(f"{path} is in use by process {pid}: the embedded ClickHouse engine allows one "
-                                 "process per data directory (set FLYWHEEL_DATA_DIR or CLICKHOUSE_URL)")
-    lock.write_text(str(os.getpid()))

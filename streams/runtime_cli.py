@@ -25,11 +25,12 @@ def cmd_up(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from services.warehouse.client import connect
     from services.warehouse.migrations import applied, migrate_down, migrate_up
-    from streams.runtime import data_dir_lock, migration_params
+    from services.warehouse.client import claim_embedded_dir
+    from streams.runtime import migration_params
 
     s = _settings()
     if s.embedded_clickhouse:
-        data_dir_lock(s.warehouse_path)
+        claim_embedded_dir(s.warehouse_path)
     client = connect(s.clickhouse_url, s.clickhouse_database, s.warehouse_path)
     if args.down is not None:
         print(json.dumps({"reverted": migrate_down(client, args.down, migration_params(s))}))
@@ -58,11 +59,11 @@ def _warehouse_requests(since: str | None) -> list[dict]:
     """The ClickHouse source of ``flywheel cache simulate`` (logged requests)."""
     from services.warehouse.client import connect
     from services.warehouse.queries import logged_requests
-    from streams.runtime import data_dir_lock
+    from services.warehouse.client import claim_embedded_dir
 
     s = _settings()
     if s.embedded_clickhouse:
-        data_dir_lock(s.warehouse_path)
+        claim_embedded_dir(s.warehouse_path)
     return logged_requests(connect(s.clickhouse_url, s.clickhouse_database, s.warehouse_path), since)
 
 

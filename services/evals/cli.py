@@ -8,7 +8,6 @@ uuid5(run, item, metric) so a later publish of the same results collapses) and n
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import sys
@@ -45,21 +44,12 @@ def register(subparsers) -> None:
 
 def _client():
     from services.config import load_settings
-    from services.warehouse.client import connect
+    from services.warehouse.client import claim_embedded_dir, connect
     from services.warehouse.migrations import migrate_up
 
     s = load_settings()
     if s.embedded_clickhouse:
-        lock = s.warehouse_path / ".flywheel.pid"
-        if lock.exists():
-            try:
-                pid = int(lock.read_text().strip())
-                os.kill(pid, 0)
-            except (ValueError, ProcessLookupError, PermissionError):
-                pass
-            else:
-                raise SystemExit(f"{s.warehouse_path} is in use by a running worker (pid {pid}); stop it or set "
-                                 "CLICKHOUSE_URL (the embedded engine allows one process per data directory)")
+        claim_embedded_dir(s.warehouse_path)
     client = connect(s.clickhouse_url, s.clickhouse_database, s.warehouse_path)
     migrate_up(client, {"raw_ttl_days": s.flywheel_raw_ttl_days,
                         "dead_letter_ttl_days": s.flywheel_dead_letter_ttl_days})

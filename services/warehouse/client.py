@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -98,3 +99,21 @@ class WarehouseExecutor:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def claim_embedded_dir(path: Path) -> None:
+    """Claim an embedded engine's data directory for this process, or stop with a clear message when a live
+    process holds it (chdb allows one process per data directory; a dead holder's claim is taken over)."""
+    path.mkdir(parents=True, exist_ok=True)
+    lock = path / ".flywheel.pid"
+    if lock.exists():
+        try:
+            pid = int(lock.read_text().strip())
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError, PermissionError):
+            pass
+        else:
+            if pid != os.getpid():
+                raise SystemExit(f"{path} is in use by process {pid}: the embedded ClickHouse engine allows one "
+                                 "process per data directory (set FLYWHEEL_DATA_DIR or CLICKHOUSE_URL)")
+    lock.write_text(str(os.getpid()))

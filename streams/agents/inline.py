@@ -13,7 +13,6 @@ import os
 import re
 import socket
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import faust

@@ -5,8 +5,10 @@ support could not settle. Two things keep that cheap on small, shared CPUs:
 
 * :class:`ClaimEmbedder` runs the same MiniLM int8 ONNX model as :func:`services.embeddings.get_embedder` (so
   its vectors are comparable with the passage vectors retrieval already holds) but in its own onnxruntime
-  session with a chosen thread count and **thread spinning off**: on contended cores a spinning intra-op pool
-  fights the other processes and a 2-claim batch goes from ~12 ms to ~45 ms at p50. Claims are truncated to
+  session with a chosen thread count. Thread spinning follows ``FLYWHEEL_EMBEDDING_SPIN`` like the shared
+  embedder: on (the default) it cuts the paraphrased 5-claim check on an idle 2-core box from p99 22.5 to
+  19.4 ms; on contended cores a spinning pool fights the other processes (a 2-claim batch went from ~12 ms to
+  ~45 ms at p50 under load), so ``FLYWHEEL_EMBEDDING_SPIN=0`` turns it off. Claims are truncated to
   ``claim_tokens`` (64) word pieces, passages to 256 (the model's own limit, as retrieval embeds them).
 * :func:`passage_vectors` caches passage embeddings by a hash of the passage text (LRU, per model file), so a
   passage that was seen before (the same retrieved chunk answers many questions) costs nothing.
@@ -33,7 +35,7 @@ class EmbedderLike(Protocol):
 
 
 class ClaimEmbedder:
-    """MiniLM sentence embeddings with a token cap per call and a non-spinning thread pool.
+    """MiniLM sentence embeddings with a token cap per call and its own thread pool.
 
     ``threads``: onnxruntime intra-op threads (``None``: ``FLYWHEEL_GUARDRAILS_EMBEDDING_THREADS``, else
     ``FLYWHEEL_EMBEDDING_THREADS``, else all cores).
@@ -53,7 +55,8 @@ class ClaimEmbedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if os.environ.get("FLYWHEEL_EMBEDDING_SPIN", "1") == "0":
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.threads = threads
         self.dim = DIM

@@ -41,6 +41,7 @@ class RequestContext:
     vector: np.ndarray
     passages: list[str] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
+    passage_vectors: np.ndarray | None = None  # the index's embeddings of the passages (grounding reuses them)
     blocked: bool = False
 
 
@@ -119,10 +120,11 @@ class InlinePipeline:
         latency = (time.perf_counter() - t0) * 1000
         ctx.passages = [r.text for r in results]
         ctx.doc_ids = [r.doc_id for r in results]
+        ctx.passage_vectors = index.vectors([r.chunk_id for r in results])
         out.append(Retrieval(**{k: env[k] for k in ENVELOPE}, query=req.query, method="hybrid", top_k=self.top_k, latency_ms=latency,
                              index_version=str(index.index_version),
                              results=[RetrievedChunk(**r.to_event()) for r in results]))
-        for passage_triggers in check_retrieved(ctx.passages, policy):
+        for passage_triggers in check_retrieved(ctx.passages, policy):  # patterns only: not validated on KB text
             out += self._trigger_events(env, passage_triggers, req.event_id)
         return out
 
@@ -132,7 +134,8 @@ class InlinePipeline:
         ctx = self._context(resp.request_id or "")
         policy = self.policy_for(resp.tenant_id, resp.app_id)
         passages = ctx.passages if ctx else []
-        triggers = check_output(resp.text, passages or None, policy)
+        triggers = check_output(resp.text, passages or None, policy,
+                                passage_vectors=ctx.passage_vectors if passages else None)
         out = self._trigger_events(env, triggers, resp.event_id)
         if ctx is not None and not ctx.blocked and not resp.cached:
             answer = resp.to_avro()

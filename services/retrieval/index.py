@@ -305,6 +305,13 @@ class HybridIndex:
         """Rebuild the BM25 main segment now (e.g. from a worker thread after a burst of updates)."""
         self._bm25.compact()
 
+    def vectors(self, chunk_ids: Sequence[str]) -> np.ndarray | None:
+        """The stored embeddings of ``chunk_ids`` (of each chunk's passage), or None if one is gone."""
+        try:
+            return self._dense.get_vectors(chunk_ids)
+        except KeyError:
+            return None
+
     def needs_compaction(self) -> bool:
         """Whether the BM25 delta or tombstones have grown enough that :meth:`compact` pays off."""
         return self._bm25.needs_compaction()

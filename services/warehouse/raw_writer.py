@@ -98,41 +98,59 @@ class RawEventWriter:
     def write(self, messages: Iterable[Message]) -> WriteResult:
         result = WriteResult()
         groups: dict[tuple[str, bytes], tuple[SchemaInfo, list[tuple[Message, int]]]] = {}
+        # (topic, header) -> the message's fate; the header (magic + writer fingerprint or registry id) decides
+        # it, so the checks run once per writer schema and topic, not once per message
+        fates: dict[tuple[str, bytes], tuple] = {}
+        redactor = self.redactor
         for msg in messages:
-            route = self.routes.get(msg.topic)
-            if route is None:
-                result.dead_letters.append(dead_letter(msg, f"no route for topic {msg.topic}", "wrong_topic"))
-                continue
-            if not msg.value:
+            value = msg.value
+            if not value:
                 result.dead_letters.append(dead_letter(msg, "empty message", "undecodable"))
                 continue
-            try:
-                writer, start = self.codec.writer_of(msg.value)
-            except DecodeError as exc:
-                result.dead_letters.append(dead_letter(msg, str(exc), exc.error_type))
+            fate = fates.get((msg.topic, value[:10]))
+            if fate is None:
+                fate = fates[(msg.topic, value[:10])] = self._fate(msg.topic, value, groups)
+            if fate[0] == "dead":
+                result.dead_letters.append(dead_letter(msg, fate[1], fate[2]))
                 continue
-            if writer.event_type != route.event_type:
-                result.dead_letters.append(dead_letter(
-                    msg, f"topic {msg.topic} carries {route.event_type}, got {writer.event_type}", "wrong_type"))
-                continue
-            if self.redactor is not None and self.redactor.applies_to(writer.event_type) \
-                    and self.redactor.may_contain_pii(msg.value, start):
+            _, items, writer, start, redact = fate
+            if redact and redactor.may_contain_pii(value, start):  # type: ignore[union-attr]
                 try:
-                    redaction = self.redactor.redact(writer, msg.value)
+                    redaction = redactor.redact(writer, value)  # type: ignore[union-attr]
                 except DecodeError as exc:
                     result.dead_letters.append(dead_letter(msg, str(exc), exc.error_type))
                     continue
                 if redaction.changed:  # stored in its redacted form, re-encoded in the current schema
                     result.redacted += 1
                     msg = Message(msg.topic, msg.partition, msg.offset, msg.key, redaction.value)
-                    writer, start = self.codec.writer_of(msg.value)
-            groups.setdefault((route.table, writer.fingerprint), (writer, []))[1].append((msg, start))
+                    new_writer, new_start = self.codec.writer_of(msg.value)
+                    route = self.routes[msg.topic]
+                    groups.setdefault((route.table, new_writer.fingerprint), (new_writer, []))[1].append(
+                        (msg, new_start))
+                    continue
+            items.append((msg, start))
         t0 = time.perf_counter()
         for (table, _), (writer, items) in groups.items():
-            stored = self._insert_or_bisect(table, writer, items, result)
-            result.stored[table] = result.stored.get(table, 0) + stored
+            if items:
+                stored = self._insert_or_bisect(table, writer, items, result)
+                result.stored[table] = result.stored.get(table, 0) + stored
         result.insert_seconds = time.perf_counter() - t0
         return result
+
+    def _fate(self, topic: str, value: bytes, groups: dict) -> tuple:
+        """("dead", reason, error_type), or ("ok", the group's item list, writer, body start, redact?)."""
+        route = self.routes.get(topic)
+        if route is None:
+            return ("dead", f"no route for topic {topic}", "wrong_topic")
+        try:
+            writer, start = self.codec.writer_of(value)
+        except DecodeError as exc:
+            return ("dead", str(exc), exc.error_type)
+        if writer.event_type != route.event_type:
+            return ("dead", f"topic {topic} carries {route.event_type}, got {writer.event_type}", "wrong_type")
+        items = groups.setdefault((route.table, writer.fingerprint), (writer, []))[1]
+        redact = self.redactor is not None and self.redactor.applies_to(writer.event_type)
+        return ("ok", items, writer, start, redact)
 
     def _insert(self, table: str, writer: SchemaInfo, items: Sequence[tuple[Message, int]]) -> None:
         present = self.table_columns(table)

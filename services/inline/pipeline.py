@@ -89,6 +89,7 @@ class InlinePipeline:
     # -- requests -----------------------------------------------------------------------------------
     def on_request(self, req: InteractionRequest) -> list[Event]:
         env = _envelope(req)
+        base = {k: env[k] for k in ENVELOPE}  # for events without the dimension fields
         request = req.to_avro()
         request["event_id"] = str(req.event_id)
         vector = self.embed_one(req.query)
@@ -107,8 +108,7 @@ class InlinePipeline:
                                          scope=Scope.from_request(request), cached=False, query=req.query,
                                          template_id=req.template_id, params=req.params)
             if trig is not None:
-                warm_env = {k: env[k] for k in ENVELOPE}
-                out.append(CacheWarmTrigger(**{**warm_env, **trig.to_event_fields(), "model": trig.scope.model or None,
+                out.append(CacheWarmTrigger(**{**base, **trig.to_event_fields(), "model": trig.scope.model or None,
                                                 "prompt_version": trig.scope.prompt_version or None}))
         if lookup.hit:
             return out
@@ -121,7 +121,7 @@ class InlinePipeline:
         ctx.passages = [r.text for r in results]
         ctx.doc_ids = [r.doc_id for r in results]
         ctx.passage_vectors = index.vectors([r.chunk_id for r in results])
-        out.append(Retrieval(**{k: env[k] for k in ENVELOPE}, query=req.query, method="hybrid", top_k=self.top_k, latency_ms=latency,
+        out.append(Retrieval(**base, query=req.query, method="hybrid", top_k=self.top_k, latency_ms=latency,
                              index_version=str(index.index_version),
                              results=[RetrievedChunk(**r.to_event()) for r in results]))
         for passage_triggers in check_retrieved(ctx.passages, policy):  # patterns only: not validated on KB text

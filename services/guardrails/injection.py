@@ -17,9 +17,11 @@ Markdown comments, decoded base64/hex/percent blobs, de-spaced and de-leeted spe
 hide a match. A pattern quoted inside a question *about* prompt injection ("what does 'ignore previous
 instructions' do?") is discounted.
 
-A second, independent signal is the cosine between the request embedding (shared with retrieval and the cache)
-and a curated attack set (``data/attacks.jsonl``), compared with the closest of a set of benign security
-questions (``data/benign_anchors.jsonl``) to keep "how do I defend against prompt injection?" apart from an attack.
+A second, independent signal is a kNN margin on the request embedding (shared with retrieval and the cache): the
+mean cosine of the 3 nearest curated attack intents (``data/attacks.jsonl``, ~260) minus that of the 3 nearest
+risky-looking benign prompts (``data/benign_anchors.jsonl``, ~150), which keeps "how do I defend against prompt
+injection?" or "make git ignore whitespace" apart from an attack. Whole text only (one extra sentence embedding
+costs ~4-5 ms, over the input budget).
 
 The score is the sum over families of the best pattern weight in each, plus the embedding contribution; at or
 above ``Policy.injection_threshold`` (1.0) the text is an injection.
@@ -484,7 +486,7 @@ def _score(matches: Iterable[InjectionMatch]) -> float:
 
 
 class AttackIndex:
-    """Embeddings of the curated attack set and benign anchors; built once per process (~100 short texts)."""
+    """Embeddings of the curated attack set and benign anchors; built once per process (~400 short texts, ~1-2 s)."""
 
     def __init__(self, embedder: object | None = None) -> None:
         from services.embeddings import get_embedder
@@ -496,14 +498,24 @@ class AttackIndex:
         self.benign_matrix: np.ndarray = self.embedder.embed(self.benign)  # type: ignore[attr-defined]
 
     def similarity(self, vector: np.ndarray) -> float:
-        """Max cosine to an attack, discounted when a benign anchor is nearly as close (within 0.15)."""
+        """kNN margin: mean cosine of the ``K`` nearest attacks minus that of the ``K`` nearest benign anchors.
+
+        Positive when the text sits closer to the attack intents than to the risky-looking benign prompts
+        ("how do I make git ignore whitespace", "what is a system prompt"); a one-neighbour max is noisier.
+        """
         v = np.asarray(vector, dtype=np.float32).reshape(-1)
-        attack = float(np.max(self.attack_matrix @ v))
-        benign = float(np.max(self.benign_matrix @ v))
-        return attack - max(0.0, benign - attack + 0.15)
+        return _topk_mean(self.attack_matrix @ v) - _topk_mean(self.benign_matrix @ v)
 
     def embed(self, text: str) -> np.ndarray:
         return self.embedder.embed_one(text)  # type: ignore[attr-defined]
+
+
+K_NEAREST = 3
+
+
+def _topk_mean(sims: np.ndarray, k: int = K_NEAREST) -> float:
+    k = min(k, sims.shape[0])
+    return float(np.partition(sims, sims.shape[0] - k)[-k:].mean())
 
 
 def _load_texts(path: Path) -> list[str]:
@@ -549,7 +561,7 @@ def score_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np
         hi = policy.injection_embedding_threshold
         if sim >= hi:
             score += 1.0
-        elif sim >= hi - 0.15 and score >= 0.4:
+        elif sim >= hi - 0.08 and score >= 0.4:
             score += 0.5  # a near-attack embedding corroborates a weak pattern hit
     return InjectionResult(score, tuple(matches), sim, score >= policy.injection_threshold)
 

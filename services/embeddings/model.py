@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from tokenizers import Tokenizer
 
 DIM = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 truncates at 256 word pieces
@@ -33,7 +34,6 @@ class Embedder:
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
                  max_tokens: int = MAX_TOKENS) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         if threads is None:
             env = os.environ.get("FLYWHEEL_EMBEDDING_THREADS")
@@ -48,9 +48,8 @@ class Embedder:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.model_path = Path(model_path) if model_path else _model_path()
         self.session = ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-        self.tokenizer.enable_truncation(max_length=max_tokens)
-        self.tokenizer.no_padding()
+        self._tokenizers: dict[int, Tokenizer] = {}
+        self.tokenizer = self._tokenizer(max_tokens)
         self._counter = Tokenizer.from_file(str(TOKENIZER_PATH))  # no truncation: counts whole texts
         self._counter.no_truncation()
         self._counter.no_padding()
@@ -58,17 +57,31 @@ class Embedder:
         self.max_tokens = max_tokens
         self._input_names = {i.name for i in self.session.get_inputs()}
 
+    def _tokenizer(self, max_tokens: int) -> Tokenizer:
+        """A tokenizer truncating at ``max_tokens`` (one per cap, made on first use)."""
+        tok = self._tokenizers.get(max_tokens)
+        if tok is None:
+            tok = Tokenizer.from_file(str(TOKENIZER_PATH))
+            tok.enable_truncation(max_length=max_tokens)
+            tok.no_padding()
+            self._tokenizers[max_tokens] = tok
+        return tok
+
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` without special tokens and without truncation."""
         return len(self._counter.encode(text, add_special_tokens=False).ids) if text else 0
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed ``texts``; returns an array of shape (len(texts), DIM), rows L2-normalised."""
+    def embed(self, texts: Sequence[str], max_tokens: int | None = None) -> np.ndarray:
+        """Embed ``texts``; returns an array of shape (len(texts), DIM), rows L2-normalised.
+
+        ``max_tokens``: truncate each text at this many word pieces (default: the embedder's ``max_tokens``).
+        """
         n = len(texts)
         out = np.zeros((n, DIM), dtype=np.float32)
         if n == 0:
             return out
-        encodings = self.tokenizer.encode_batch([t or "" for t in texts])
+        tokenizer = self.tokenizer if max_tokens is None else self._tokenizer(max_tokens)
+        encodings = tokenizer.encode_batch([t or "" for t in texts])
         order = sorted(range(n), key=lambda i: len(encodings[i].ids))
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size]

@@ -26,6 +26,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from services.embeddings.model import DIM, Embedder
+
 CLAIM_TOKENS = 64
 PASSAGE_TOKENS = 256
 
@@ -34,77 +36,29 @@ class EmbedderLike(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-class ClaimEmbedder:
-    """MiniLM sentence embeddings with a token cap per call and its own thread pool.
+class ClaimEmbedder(Embedder):
+    """The shared MiniLM embedder in a session of its own, with a short token cap for claims.
 
     ``threads``: onnxruntime intra-op threads (``None``: ``FLYWHEEL_GUARDRAILS_EMBEDDING_THREADS``, else
-    ``FLYWHEEL_EMBEDDING_THREADS``, else all cores).
+    ``FLYWHEEL_EMBEDDING_THREADS``, else all cores). Texts are capped at ``passage_tokens`` by
+    :meth:`embed` and at ``claim_tokens`` by :meth:`embed_claims`.
     """
 
     def __init__(self, threads: int | None = None, claim_tokens: int = CLAIM_TOKENS,
                  passage_tokens: int = PASSAGE_TOKENS) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        from services.embeddings.model import DIM, TOKENIZER_PATH, _model_path
-
         if threads is None:
             env = os.environ.get("FLYWHEEL_GUARDRAILS_EMBEDDING_THREADS") or os.environ.get(
                 "FLYWHEEL_EMBEDDING_THREADS")
             threads = int(env) if env else 0
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        if os.environ.get("FLYWHEEL_EMBEDDING_SPIN", "1") == "0":
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        super().__init__(threads=threads, max_tokens=passage_tokens)
         self.threads = threads
         self.dim = DIM
-        self.model_path = _model_path()
-        self.session = ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
-        self._input_names = {i.name for i in self.session.get_inputs()}
-        self._tokenizers = {}
-        for cap in {claim_tokens, passage_tokens}:
-            tok = Tokenizer.from_file(str(TOKENIZER_PATH))
-            tok.enable_truncation(max_length=cap)
-            tok.no_padding()
-            self._tokenizers[cap] = tok
         self.claim_tokens = claim_tokens
         self.passage_tokens = passage_tokens
-
-    def embed(self, texts: Sequence[str], max_tokens: int | None = None) -> np.ndarray:
-        """Unit vectors, shape ``(len(texts), 384)``, all texts in one padded batch (passage-length cap)."""
-        return self._embed(texts, max_tokens or self.passage_tokens)
+        self._tokenizer(claim_tokens)  # made now, not on the first (latency-measured) claim batch
 
     def embed_claims(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, self.claim_tokens)
-
-    def embed_one(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
-
-    def _embed(self, texts: Sequence[str], cap: int) -> np.ndarray:
-        n = len(texts)
-        out = np.zeros((n, self.dim), dtype=np.float32)
-        if n == 0:
-            return out
-        tok = self._tokenizers.get(cap)
-        if tok is None:
-            tok = self._tokenizers[self.passage_tokens]
-        encodings = tok.encode_batch([t or "" for t in texts])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((n, width), dtype=np.int64)
-        mask = np.zeros((n, width), dtype=np.int64)
-        for row, e in enumerate(encodings):
-            ids[row, :len(e.ids)] = e.ids
-            mask[row, :len(e.ids)] = 1
-        feed = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._input_names:
-            feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feed)[0]
-        m = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
-        out[:] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        return out
+        return self.embed(texts, max_tokens=self.claim_tokens)
 
 
 _claim_embedders: dict[int | None, ClaimEmbedder] = {}

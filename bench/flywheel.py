@@ -41,6 +41,9 @@ from streams.publisher import EventPublisher  # noqa: E402
 from streams.sink import WarehouseSink  # noqa: E402
 from streams.topics import ensure_topics, load_catalog  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import produce  # noqa: E402  (the same bulk producer as bench/ingest.py)
+
 KINDS = ["accept", "thumbs_up", "thumbs_down", "copy", "regenerate", "edit", "abandon", "correction"]
 
 
@@ -59,17 +62,6 @@ def make_events(n: int, codec: Codec, catalog, run: str) -> list[tuple[str, byte
                        correction_text="fixed" if KINDS[i % len(KINDS)] == "correction" else None, **dims)
         out.append((sig_topic, e.request_id.encode(), codec.encode("UserSignal", e.to_avro())))
     return out
-
-
-async def produce(bootstrap: str, items) -> float:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=512 * 1024, acks="all",
-                                enable_idempotence=False)
-    await producer.start()
-    t0 = time.perf_counter()
-    futures = [await producer.send(topic, value, key=key) for topic, key, value in items]
-    await asyncio.gather(*futures)
-    await producer.stop()
-    return time.perf_counter() - t0
 
 
 async def sink_phase(bootstrap, catalog, client, publisher, total, group, batch_rows, flush_ms) -> tuple[float, WarehouseSink]:

@@ -30,6 +30,8 @@ from typing import Sequence
 import numpy as np
 
 from services.guardrails.embedding import PASSAGE_CACHE, EmbedderLike, embed_claims, get_claim_embedder
+from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers,
+                                                      unit_neutral, wrong_currency, wrong_unit)
 from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
 from services.guardrails.triggers import Layer, Severity, Stage, Trigger
 
@@ -221,6 +223,30 @@ keep kept retain retained store stored
 weekday weekdays
 weekend weekends
 return back refund refunded
+kg kilo kilos kilogram kilograms
+km kilometre kilometres kilometer kilometers
+mg milligram milligrams
+minute minutes min mins
+hour hours hr hrs
+forever indefinitely permanently
+meal food
+shot vaccination vaccine jab injection
+medicine medication drug
+vacation holiday leave
+finish done
+reduce decrease lessen cut
+delete erase
+remove eliminate drop
+error mistake fault
+fix repair
+stop halt cease
+choose select pick
+change modify alter
+web online internet website
+cancel terminate
+rent lease hire
+depart exit
+arrive land
 """
 SYNONYMS: dict[str, str] = {}
 for _line in _SYNONYM_GROUPS.strip().splitlines():
@@ -235,17 +261,38 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
 _NUMERIC_WORDS = frozenset(NUMBER_WORDS) | frozenset(_ORDINALS)
 
 
+# Words that only qualify a number ("65 or older", "younger than 12", "as many as 12", "9 pm"): the number is the
+# fact; the direction of a bound is not compared by word overlap.
+_QUALIFIERS = frozenset("older younger least exceed exceeds exceeding upto pm am a.m p.m plus many much".split())
+# Multi-word paraphrases rewritten to one word before tokenising ("at no cost" = "free" = "without paying").
+_PHRASE_WORDS = (
+    (r"(?:at|for)\s+no\s+(?:extra\s+|additional\s+)?(?:cost|charge)|free\s+of\s+charge|without\s+(?:paying|payment|"
+     r"charge|cost)|no\s+charge|complimentary|(?:is|are)\s+included\s+in\s+the\s+price", "free"),
+    (r"get\s+in(?:to)?|admission|admitted|admit|entry|entrance|let\s+in", "enter"),
+    (r"ahead\s+of\s+time|in\s+advance|ahead|beforehand", "advance"),
+    (r"at\s+once|simultaneously|at\s+a\s+time|at\s+the\s+same\s+time", "simultaneous"),
+    (r"on\s+top\s+of|in\s+addition\s+to|as\s+well\s+as|plus", "addition"),
+    (r"(?:best|well)[-\s]known|most\s+famous|renowned|famous", "famous"),
+)
+_PHRASES = re.compile("|".join(f"(?P<p{i}>\\b(?:{rx})\\b)" for i, (rx, _) in enumerate(_PHRASE_WORDS)), re.I)
+
+
+def _phrase_word(m: re.Match) -> str:
+    return _PHRASE_WORDS[int(m.lastgroup[1:])][1]
+
+
 def content_tokens(text: str) -> set[str]:
     """Stemmed content words, synonyms mapped to one representative. Stopwords, digits, number words (checked
     as facts) and negations (checked as polarity) are dropped."""
     out = set()
-    for t in _TOKEN.findall(text):
+    for t in _TOKEN.findall(_PHRASES.sub(lambda m: f" {_phrase_word(m)} ", unit_neutral(text))):
         if t[0].isdigit():
             continue
         parts = [t] + (t.split("-") if "-" in t else [])
         for p in parts:
             low = p.lower()
-            if not p or low in STOPWORDS or low in _NUMERIC_WORDS or low in NEGATIONS or low.endswith("n't"):
+            if (not p or low in STOPWORDS or low in _NUMERIC_WORDS or low in NEGATIONS or low.endswith("n't")
+                    or low in _QUALIFIERS):
                 continue
             st = _stem(p)
             out.add(SYNONYMS.get(st, st))
@@ -340,7 +387,7 @@ def _antonym_flip(claim_tokens: set[str], sentence_tokens: set[str]) -> str | No
 
 
 # Phrases that contain a negation word but assert something positive ("at no cost" = free).
-_NOT_NEGATION = re.compile(r"\b(?:no|without)\s+(?:extra\s+|additional\s+)?(?:cost|charge|fee|payment)s?\b"
+_NOT_NEGATION = re.compile(r"\b(?:no|without)\s+(?:extra\s+|additional\s+)?(?:cost|charge|fee|payment|paying)s?\b"
                            r"|\bfree\s+of\s+charge\b|\bno\s+later\s+than\b|\bno\s+more\s+than\b"
                            r"|\bnot\s+only\b|\bno\s+matter\b|\bnothing\s+but\b", re.I)
 _CLAUSE = re.compile(r",?\s+(?:but|however|whereas|while|unless|except|although)\b|;|\s+-\s+", re.I)
@@ -384,11 +431,16 @@ class GroundingContext:
         self.raw_lower = " ".join(self.passages).lower()
         self.words = [w.lower() for w in re.findall(r"[A-Za-z]+", " ".join(self.passages))]
         self.word_set = {_stem(t) for t in _TOKEN.findall(" ".join(self.passages))}
-        self.facts = extract_facts(" ".join(self.passages), is_context=True)
+        joined = " ".join(self.passages)
+        self.facts = extract_facts(joined, is_context=True)
+        self.facts.numbers |= context_numbers(joined)
+        self.bases = context_bases(joined)
+        self.amounts = amounts(joined)
+        self.joined = joined
         self.sentences = _context_sentences(self.passages)
         self.sentence_tokens = [content_tokens(s) for s in self.sentences]
         self.vectors = passage_vectors
-        self.passage_numbers = [extract_facts(p, is_context=True).numbers for p in self.passages]
+        self.passage_numbers = [extract_facts(p, is_context=True).numbers | context_numbers(p) for p in self.passages]
 
     def ensure_vectors(self, embedder: EmbedderLike) -> np.ndarray:
         """Passage embeddings: the precomputed ones, else from the LRU (embedding only unseen passages)."""
@@ -400,9 +452,15 @@ class GroundingContext:
 
 def _missing_fact(claim: Claim, ctx: GroundingContext) -> tuple[str, str] | None:
     facts = extract_facts(claim.text)
-    for x in sorted(facts.numbers):
+    for x in sorted(facts.numbers | clock_hours(claim.text)):
         if not _numbers_match(x, ctx.facts.numbers):
             return "unsupported_number", f"number {x:g} not in context"
+    unit = wrong_unit(claim.text, ctx.joined, ctx.bases)
+    if unit:
+        return "unsupported_number", f"quantity {unit} not in context (other unit)"
+    cur = wrong_currency(claim.text, ctx.amounts)
+    if cur:
+        return "unsupported_currency", f"amount in {cur}, context states it in another currency"
     for mo in sorted(facts.months):
         if mo not in ctx.facts.months:
             return "unsupported_date", f"month {MONTH_NAMES.get(mo, mo)} not in context"

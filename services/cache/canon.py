@@ -136,6 +136,7 @@ PHRASAL = {
     ("sign", "into"): "login", ("log", "out"): "logout", ("sign", "out"): "logout",
     ("log", "off"): "logout", ("top", "up"): "recharge", ("carry", "over"): "rollover",
     ("roll", "over"): "rollover", ("hook", "up"): "connect", ("plug", "in"): "connect",
+    ("shut", "down"): "close",
 }
 _IRREGULAR = {
     "take": ("took", "taken", "taking", "takes"), "put": ("put", "putting", "puts"),
@@ -147,6 +148,7 @@ _IRREGULAR = {
     "log": ("logged", "logging", "logs"), "sign": ("signed", "signing", "signs"),
     "top": ("topped", "topping", "tops"), "plug": ("plugged", "plugging", "plugs"),
     "push": ("pushed", "pushing", "pushes"), "reach": ("reached", "reaching", "reaches"),
+    "shut": ("shut", "shutting", "shuts"),
 }
 
 
@@ -161,6 +163,27 @@ PHRASAL_FORMS: dict[tuple[str, str], str] = {}
 for (_verb, _particle), _canon in PHRASAL.items():
     for _form in inflections(_verb):
         PHRASAL_FORMS[(_form, _particle)] = _canon
+
+
+# Two-word idioms -> one word, joined at tokenisation like the compounds. Each is a fixed expression whose
+# parts mislead a slot pass: "can't remember" is not a negated question ("I forgot my PIN"), "from home"
+# is not a source location ("work from home" = "work remotely"), "money back" is a refund, and "on time"
+# is punctuality ("time" alone is a filler, so without the join "late" / "on time" looked like one
+# inserted word).
+IDIOMS = {
+    ("can't", "remember"): "forgot", ("cannot", "remember"): "forgot", ("cant", "remember"): "forgot",
+    ("don't", "remember"): "forgot", ("dont", "remember"): "forgot", ("didn't", "remember"): "forgot",
+    ("couldn't", "remember"): "forgot", ("can't", "recall"): "forgot", ("don't", "recall"): "forgot",
+    ("from", "home"): "remotely", ("money", "back"): "refund", ("on", "time"): "ontime",
+}
+
+# A noun/verb homograph read as the verb when it is followed by a determiner and preceded by a subject,
+# a modal, "to" or nothing ("how do I file a claim" -> "submit"; "delete the file my manager sent" stays
+# the noun). Only verbs with one meaning in a support query are listed.
+VERB_IN_CONTEXT = {"file": "submit", "filing": "submitting", "place": "create", "placing": "creating"}
+VERB_CONTEXT_BEFORE = {"i", "we", "you", "to", "please", "can", "could", "do", "how", "where", "when", "and"}
+VERB_CONTEXT_AFTER = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "these",
+                      "those", "another", "new"}
 
 
 # --- lemmatiser-lite -----------------------------------------------------------------------------

@@ -406,6 +406,10 @@ WH_WORDS = {"what": "what", "what's": "what", "which": "what", "whats": "what", 
             "fetch": "what", "get": "what", "when": "when", "when's": "when", "where": "where",
             "where's": "where", "why": "why", "who": "who", "who's": "who", "whom": "who", "whose": "who",
             "how": "how", "how's": "how"}
+AUXILIARIES = {"do", "can", "could", "should", "would", "may", "might", "must", "shall", "will"}
+# Verbs for which "where do I X" and "how do I X" ask the same thing (a screen or menu in the product).
+LOCATABLE_VERBS = {"find", "locate", "view", "download", "access", "change", "update", "edit", "manage",
+                   "upload", "export", "configure", "adjust", "modify", "reset"}
 HOW_QUALIFIERS = {"much": "how_much", "many": "how_much", "long": "how_long", "often": "how_often",
                   "far": "how_far", "old": "how_old", "big": "how_big", "soon": "how_soon"}
 
@@ -488,6 +492,7 @@ POLARITY_WORDS.update({
     "registration": ("membership", "+"), "enroll": ("membership", "+"), "enrolled": ("membership", "+"),
     "enrolling": ("membership", "+"), "enrollment": ("membership", "+"), "enrolls": ("membership", "+"),
     "unregister": ("membership", "-"), "deregister": ("membership", "-"), "unenroll": ("membership", "-"),
+    "checkin": ("stay", "in"), "checkout": ("stay", "out"),  # = "check in" / "check out" (phrases)
     "withdrawing": ("cash", "out"), "withdrawals": ("cash", "out"), "withdrawn": ("cash", "out"),
     "approves": ("outcome", "+"), "approving": ("outcome", "+"), "approval": ("outcome", "+"),
 })
@@ -504,6 +509,10 @@ SYNONYMS.update({
     "cellular": "phone", "cell": "phone", "telephone": "phone", "smartphone": "phone",
     "e-mail": "email", "emails": "email", "inbox": "inbox",
     "reset": "reset", "recieve": "get", "obtaining": "get",
+    # "make/place an order", "make a claim" = create/submit one ("make" is never a filler here)
+    "make": "create", "made": "create", "placed": "create", "create": "create",
+    "late": "delay", "delayed": "delay", "overdue": "delay", "forgot": "forget", "forgotten": "forget",
+    "remote": "remotely",
 })
 SYNONYM_HEADS = set(SYNONYMS.values())
 # Words that make a bare "pounds" a weight or a currency.
@@ -521,4 +530,5 @@ NOT_INSERTABLE = {"only", "other", "another", "same", "different", "new", "old",
                   "free", "paid", "premium", "trial", "temporary", "permanent", "all", "each", "every",
                   "also", "too", "again", "back", "still", "yet", "already", "ever", "even", "more", "less",
                   "instead", "alone", "together", "first", "last", "next", "previous", "early", "late",
+                  "delay", "ontime", "forget", "create",
                   "automatically", "manually", "online", "offline", "remotely", "publicly", "privately"}

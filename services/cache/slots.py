@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from services.cache import canon as C
 from services.cache import lexicon as L
 
-SLOTS_VERSION = 2
+SLOTS_VERSION = 3
 
 _TOKEN_RE = re.compile(
     r"""
@@ -133,6 +133,7 @@ class _Extractor:
     claims: list[_Claim] = field(default_factory=list)
     negation: int = 0
     title_case: bool = False
+    shouting: bool = False
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -153,6 +154,9 @@ class _Extractor:
         alpha = [tk for tk in self.toks if tk.text[:1].isalpha() and not tk.sent_start and tk.low != "i"]
         caps = [tk for tk in alpha if tk.text[:1].isupper()]
         self.title_case = len(alpha) >= 3 and len(caps) / len(alpha) > 0.7
+        # "HOW DO I CHANGE MY EMAIL": a shouted query has no acronyms to find by shape
+        shout = [tk for tk in alpha if tk.text.isupper() and len(tk.text) >= 2]
+        self.shouting = len(alpha) >= 3 and len(shout) / len(alpha) > 0.7
 
     def _join_compounds(self) -> None:
         """One token for an open compound ("user name" -> "username") or a phrasal verb ("take out" ->
@@ -167,6 +171,8 @@ class _Extractor:
                 joined = C.COMPOUNDS.get((tk.low, nxt.base)) or C.PHRASAL_FORMS.get((tk.low, nxt.low))
                 if joined and (tk.low, nxt.base) in C.COMPOUNDS and nxt.possessive:
                     joined = None
+                if not joined and not nxt.text[:1].isupper():  # "from Home Depot" is a name
+                    joined = C.IDIOMS.get((tk.low, nxt.low))
             if joined:
                 text = joined[:1].upper() + joined[1:] if tk.text[:1].isupper() else joined
                 out.append(_Tok(text, joined + ("'s" if nxt.possessive else ""), joined, tk.sent_start,
@@ -176,6 +182,23 @@ class _Extractor:
             single = C.COMPOUNDS.get((tk.low,))
             if single:
                 tk = _Tok(single, single, single, tk.sent_start, False)
+            parts = tuple(tk.low.split("-"))
+            if len(parts) == 2 and all(parts) and (parts in L.POLARITY_PHRASES or parts in C.PHRASAL_FORMS):
+                # "check-in" / "sign-up" / "opt-out": the phrase written with a hyphen
+                first = _Tok(tk.text.split("-")[0], parts[0], parts[0], tk.sent_start, False)
+                second = _Tok(tk.text.split("-", 1)[1], parts[1], parts[1], False, tk.possessive)
+                joined = C.PHRASAL_FORMS.get(parts) or (
+                    parts[0] + parts[1] if parts[0] + parts[1] in L.POLARITY_WORDS else None)
+                if joined:
+                    out.append(_Tok(joined, joined, joined, tk.sent_start, tk.possessive))
+                else:
+                    out += [first, second]
+                i += 1
+                continue
+            verb = C.VERB_IN_CONTEXT.get(tk.low)
+            if verb and nxt is not None and nxt.low in C.VERB_CONTEXT_AFTER and (
+                    tk.sent_start or (out and out[-1].low in C.VERB_CONTEXT_BEFORE)):
+                tk = _Tok(verb, verb, verb, tk.sent_start, False)
             out.append(tk)
             i += 1
         self.toks = out
@@ -627,11 +650,27 @@ class _Extractor:
                 continue
             if wh == "how" and self.low(i + 1) in L.HOW_QUALIFIERS and self.free(i + 1):
                 self.claim(i, i + 2, "wh", L.HOW_QUALIFIERS[self.low(i + 1)])
+            elif wh in ("how", "where") and self._locating(i):
+                self.claim(i, i + 1, "wh", HOW_OR_WHERE)  # "how do I download X" = "where can I download X"
             elif wh == "what" and tk.low in ("show", "list", "find", "give", "tell", "display", "fetch", "get") \
                     and not tk.sent_start and self.low(i - 1) not in ("please", "you", "can", "could", "i", "to"):
                 continue  # a verb in mid-sentence ("where can I find"), not the request itself
             else:
                 self.claim(i, i + 1, "wh", wh)
+
+    def _locating(self, i: int) -> bool:
+        """"how/where" + auxiliary + I/we + a verb that is done in a place in the product ("where can I
+        download my invoices" = "how do I download my invoices"). Travel and physical verbs ("get to",
+        "open", "buy", "check in", "enter") are not listed, and the verb must take a determined object:
+        there "where" asks for a place ("where do I change trains")."""
+        if self.low(i + 1) == "to":
+            j = i + 2
+        elif self.low(i + 1) in L.AUXILIARIES and self.low(i + 2) in ("i", "we"):
+            j = i + 3
+        else:
+            return False
+        # the object is a thing of the product ("my invoices", "the settings"), not "change trains"
+        return j < len(self.toks) and self.toks[j].base in L.LOCATABLE_VERBS and self.low(j + 1) in _DETERMINERS
 
     def pass_entities(self) -> None:
         n = len(self.toks)
@@ -668,7 +707,7 @@ class _Extractor:
         if inner_caps:
             return True
         if text.isupper() and len(text) >= 2:
-            return True
+            return not self.shouting
         if self.title_case or not text[:1].isupper():
             return False
         if tk.sent_start and not continuation:
@@ -971,9 +1010,14 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False
         return None
     if shared == 1:
         # A short frame: only a swapped final word is a different question ("reset my router" / "reset my
-        # modem": the object changed); other one-word edits there are phrasing ("change/switch my seat").
+        # modem": the object changed); other one-word edits there are phrasing ("change/switch my seat"),
+        # unless a selecting word or a slot is swapped ("a late/an early fee", "a new/replacement card",
+        # "cancel/upgrade my subscription": actions on different polarity axes).
         tag, i1, i2, j1, j2 = ops[0]
-        if not (tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1 and i2 == len(a) and j2 == len(b)):
+        swapped = a[i1:i2] + b[j1:j2]
+        selecting = any(t in L.NOT_INSERTABLE for t in swapped) or all(t.startswith("<") for t in swapped)
+        if not (tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1 and (i2 == len(a) and j2 == len(b)
+                                                                         or selecting)):
             return None
     _, i1, i2, j1, j2 = ops[0]
     if i2 - i1 > 2 or j2 - j1 > 2:
@@ -986,6 +1030,8 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False
         longer, shorter = (raw_a, raw_b) if left else (raw_b, raw_a)
         if _light_insertion(left or right, longer, shorter):
             return None  # "update the firmware" / "update my device firmware"
+        if (left or right) == (CHARGE,) and "cost" in a and "cost" in b:
+            return None  # "do you charge a fee for X" / "is there a fee for X"
     for x in left:
         for y in right:
             if _negated_form(x, y) or _negated_form(y, x):
@@ -1010,6 +1056,11 @@ def _merge_open_compounds(frame: tuple[str, ...], other: tuple[str, ...]) -> tup
     return tuple(out)
 
 
+CHARGE = "<polarity:money:charge>"
+# Frame tokens of verbs that bring something new into being: "new" after them adds nothing.
+CREATING = {"<polarity:membership:+>", "create", "configure"}
+
+
 def _light_insertion(inserted: tuple[str, ...], longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     """An inserted span that only elaborates: plain content words (no slot value: numbers, dates,
     negation, polarity, entities, codes, roles... are compared as slots and an extra one is a different
@@ -1017,13 +1068,15 @@ def _light_insertion(inserted: tuple[str, ...], longer: tuple[str, ...], shorter
     if not inserted or len(inserted) > 1:
         return False
     t = inserted[0]
-    if t.startswith("<") or t in L.FUNCTION_WORDS or t in L.WEAK_CONNECTORS or t in L.NOT_INSERTABLE:
-        return False
     raw = [x for x in longer if not x.startswith("<person:")]
     if raw.count(t) != 1:
         return False
     k = raw.index(t)
     prev = raw[k - 1] if k > 0 else ""
+    if t == "new" and prev in CREATING:
+        return True  # "add a new payment method": what is added or created is new anyway
+    if t.startswith("<") or t in L.FUNCTION_WORDS or t in L.WEAK_CONNECTORS or t in L.NOT_INSERTABLE:
+        return False
     if prev in L.FUNCTION_WORDS or prev in L.WEAK_CONNECTORS or prev.startswith("<direction"):
         return False
     return True
@@ -1085,6 +1138,29 @@ def _has_anchor(span: tuple[str, ...]) -> bool:
     return any(not t.startswith(_NON_ANCHOR_PLACEHOLDERS) and t not in L.FUNCTION_WORDS for t in span)
 
 
+HOW_OR_WHERE = "how|where"
+
+
+def _wh_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """"how do I download X" (``how|where``) asks what "how" or "where can I download X" asks."""
+    if len(a) != 1 or len(b) != 1 or HOW_OR_WHERE not in a + b:
+        return False
+    return {a[0], b[0]} <= {"how", "where", HOW_OR_WHERE}
+
+
+def _recase(a: Slots, b: Slots) -> Slots:
+    """A one-word entity of ``a`` that ``b`` has as a plain word is the same word typed in capitals
+    ("How do I RESET my router?"): make it a plain word of ``a`` too."""
+    plain = {t for t in b.frame if not t.startswith("<")}
+    words = {x: _canonical_word(x, x) for x in set(a.entity) - set(b.entity)
+             if x.isalpha() and _canonical_word(x, x) in plain}
+    if not words:
+        return a
+    entity = tuple(x for x in a.entity if x not in words)
+    frame = tuple(words.get(t[len("<entity:"):-1], t) if t.startswith("<entity:") else t for t in a.frame)
+    return Slots(**{**a.__dict__, "entity": entity, "frame": frame})
+
+
 # Order matters: the first mismatching slot is the reason reported.
 _CHECK_ORDER = ("negation", "number", "unit", "date", "code", "entity", "comparative", "polarity",
                 "direction", "person", "scope", "role", "wh")
@@ -1105,7 +1181,9 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
     if set(a.code) != set(b.code):
         return "code"
     if set(a.entity) != set(b.entity):
-        return "entity"
+        a, b = _recase(a, b), _recase(b, a)
+        if set(a.entity) != set(b.entity):
+            return "entity"
     if not _multiset_equal(a.comparative, b.comparative):
         return "comparative"
     if _polarity_conflict(a.polarity, b.polarity):
@@ -1119,7 +1197,7 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
         return "scope"
     if set(a.role) != set(b.role):
         return "role"
-    if a.wh and b.wh and set(a.wh) != set(b.wh):
+    if a.wh and b.wh and set(a.wh) != set(b.wh) and not _wh_compatible(a.wh, b.wh):
         return "wh"
     # "how much is X" asks for the cost of X: an inserted "cost" adds nothing
     return _frame_reason(a.frame, b.frame, how_much="how_much" in a.wh + b.wh, similarity=similarity)

@@ -141,10 +141,62 @@ def test_light_insertion_needs_high_similarity_and_no_slot():
     # an inserted prepositional argument, a selecting word or a slot is never light
     for x, y in [("How do I invite teammates?", "How do I invite teammates to the workspace?"),
                  ("Can I bring a bag?", "Can I bring a second bag?"),
-                 ("Is there a monthly fee?", "Do you charge a monthly fee?")]:
+                 ("Is there a monthly fee?", "Do you refund a monthly fee?")]:
         assert compare_slots(extract_slots(x), extract_slots(y), similarity=0.99) is not None, (x, y)
+    # the one slot insertion that adds nothing: "charge" next to a fee ("is there a fee" = "do you charge a fee")
+    a, b = extract_slots("Is there a monthly fee?"), extract_slots("Do you charge a monthly fee?")
+    assert compare_slots(a, b, similarity=0.93) is None
+    assert compare_slots(a, b, similarity=0.80) == "term"
 
 
 def test_substitution_stays_strict_at_any_similarity():
     a, b = extract_slots("Change my shipping address"), extract_slots("Change my billing address")
     assert compare_slots(a, b, similarity=0.999) == "term"
+
+
+def _eq(x: str, y: str, sim: float = 0.93) -> bool:
+    return compare_slots(extract_slots(x), extract_slots(y), similarity=sim) is None
+
+
+def test_idioms_and_verbs_in_context():
+    assert _eq("I can't remember my PIN", "I forgot my PIN")              # not a negation
+    assert not _eq("I forgot my password", "I remember my password")
+    assert _eq("Can I get my money back?", "Can I get a refund?")
+    assert _eq("How do I shut down my store?", "How do I close my store?")
+    assert not _eq("How do I shut down my server?", "How do I start my server?")
+    assert _eq("Can I work from home?", "Can I work remotely?")           # "home" is no source
+    assert not _eq("Is my payment late?", "Is my payment on time?", 0.78)
+    assert _eq("How do I file a claim?", "How do I submit a claim?")
+    assert not _eq("How do I delete the file my boss sent?", "How do I delete the claim my boss sent?")
+    assert _eq("I placed an order by mistake", "I made an order by mistake")
+    assert _eq("Why is my train late?", "Why is my train delayed?")
+    assert not _eq("Is there a late fee?", "Is there an early fee?")      # a selecting word swapped
+    assert not _eq("Can I get a new card?", "Can I get a replacement card?")
+
+
+def test_how_or_where_for_product_actions():
+    assert _eq("How do I download my invoices?", "Where can I download my invoices?")
+    assert _eq("Where can I find my invoices?", "Where are my invoices located?")
+    assert _eq("How to reset my password?", "How do I reset my password?")
+    assert not _eq("Where do I change trains?", "How do I change trains?")
+    assert not _eq("Where can I view my payslip?", "When can I view my payslip?")
+
+
+def test_new_after_a_creating_verb_and_capitals():
+    assert _eq("How do I add a new payment method?", "How do I add a payment method?")
+    assert not _eq("How do I add a new payment method?", "How do I add a payment method?", 0.80)
+    assert not _eq("Can I bring a bag?", "Can I bring a new bag?")
+    assert _eq("How do I RESET my router?", "How do I reset my router?")
+    assert not _eq("How do I RESET my router?", "How do I reset my modem?")
+    assert _eq("HOW DO I CHANGE MY EMAIL?", "How do I change my email?")
+    assert not _eq("Can I pay with AMEX?", "Can I pay with Visa?")
+
+
+def test_short_frame_action_swap_and_hyphenated_phrases():
+    assert not _eq("How do I cancel my subscription?", "How do I upgrade my subscription?")
+    assert not _eq("How do I close my account?", "How do I start my account?")
+    assert _eq("Can I change my seat?", "Can I switch my seat?")          # plain verbs: phrasing
+    assert _eq("How do I check-in online?", "How do I check in online?")
+    assert _eq("What is the check-out time?", "What time is checkout?")
+    assert not _eq("Can I pay at checkout?", "Can I pay at check-in?")
+    assert not _eq("How do I opt-out of emails?", "How do I opt in to emails?")

@@ -31,7 +31,7 @@ import numpy as np
 
 from services.guardrails.embedding import PASSAGE_CACHE, EmbedderLike, embed_claims, get_claim_embedder
 from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers,
-                                                      unit_neutral, wrong_currency, wrong_unit)
+                                                      to_24h, unit_neutral, wrong_currency, wrong_unit)
 from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
 from services.guardrails.triggers import Layer, Severity, Stage, Trigger
 
@@ -63,6 +63,16 @@ _ANTONYM_PAIRS = [
     ("borrow", "lend"), ("inner", "outer"), ("upper", "lower"), ("up", "down"), ("high", "low"),
     ("mandatory", "optional"), ("compulsory", "optional"),
     ("succe", "fail"), ("pass", "fail"), ("present", "absent"), ("visible", "hidden"),
+    # roles and categories a wrong answer swaps ("the secondary carer gets 16 weeks" where the primary does)
+    ("primary", "secondary"), ("domestic", "international"), ("adult", "child"), ("senior", "junior"),
+    ("male", "female"), ("input", "output"), ("inbound", "outbound"), ("client", "server"), ("buyer", "seller"),
+    ("employer", "employee"), ("landlord", "tenant"), ("morning", "evening"), ("morning", "afternoon"),
+    ("summer", "winter"), ("spring", "autumn"), ("upload", "download"), ("deposit", "withdrawal"),
+    ("standard", "express"), ("economy", "business"), ("weekday", "weekend"), ("absorb", "releas"),
+    ("absorb", "emit"), ("heat", "cool"), ("heat", "cold"), ("full", "empty"), ("full", "partial"),
+    ("wet", "dry"), ("strong", "weak"), ("rich", "poor"), ("young", "old"), ("new", "old"), ("safe", "unsafe"),
+    ("legal", "illegal"), ("arriv", "depart"), ("inside", "outside"), ("indoor", "outdoor"), ("before", "after"),
+    ("recommend", "avoid"),
 ]
 ANTONYMS: dict[str, set[str]] = {}
 for _a, _b in _ANTONYM_PAIRS:
@@ -253,6 +263,11 @@ for _line in _SYNONYM_GROUPS.strip().splitlines():
     _words = _line.split()
     for _w in _words:
         SYNONYMS.setdefault(_stem(_w), _stem(_words[0]))
+for _a, _b in _ANTONYM_PAIRS:  # the pairs are also matched as content tokens (stemmed, synonym-mapped)
+    _sa, _sb = SYNONYMS.get(_stem(_a), _stem(_a)), SYNONYMS.get(_stem(_b), _stem(_b))
+    if _sa != _sb:
+        ANTONYMS.setdefault(_sa, set()).add(_sb)
+        ANTONYMS.setdefault(_sb, set()).add(_sa)
 _WORKDAY_STEMS = frozenset(_stem(d) for d in "monday tuesday wednesday thursday friday".split())
 _WEEKEND_STEMS = frozenset(_stem(d) for d in "saturday sunday".split())
 _WEEKDAY_STEMS = _WORKDAY_STEMS | _WEEKEND_STEMS
@@ -399,6 +414,84 @@ def _negated(tokens: list[str]) -> bool:
 
 def _polarity(text: str) -> bool:
     return _negated(re.findall(r"[a-z']+", _NOT_NEGATION.sub(" ", text.lower())))
+
+
+_ROLE_ORDINALS = frozenset("first second third last".split())
+_ROLE_ANTONYMS = {**ANTONYMS, "first": {"second", "third", "last"}, "second": {"first", "third", "last"},
+                  "third": {"first", "second", "last"}, "last": {"first", "second", "third"}}
+_ORDINAL_RX = re.compile(r"\b(?:" + "|".join(_ORDINALS) + r")\b", re.I)
+_SEGMENT = re.compile(r";|,\s+|\s+(?:and|while|whereas|but|or)\s+|:\s+", re.I)
+
+
+def _role_words(text: str) -> set[str]:
+    return content_tokens(text) | (set(re.findall(r"[a-z]+", text.lower())) & _ROLE_ORDINALS)
+
+
+def _number_role_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
+    """The claim's numbers sit in context segments that say them of another role or category: "a second bag
+    costs $35" against "a first bag costs $35; the second costs $45". Every segment of the context that holds
+    all the claim's numbers must not contradict the claim's role words."""
+    nums = extract_facts(to_24h(claim.text)).numbers
+    if not nums:
+        return None
+    words = _role_words(claim.text)
+    flips = []
+    for sent in ctx.sentences:
+        sent_words = _role_words(sent)
+        for seg in _SEGMENT.split(sent):
+            if not seg or not seg.strip():
+                continue
+            plain = _ORDINAL_RX.sub(" ", seg)  # "the second dose" holds no number 2 here
+            seg_nums = extract_facts(plain, is_context=True).numbers | context_numbers(plain)
+            if not all(_numbers_match(x, seg_nums) for x in nums):
+                continue
+            seg_words = _role_words(seg)
+            flip = None
+            for tok in words - seg_words - {"open", "clos"}:  # "closes at 18:00" = "open ... to 18:00"
+                for opposite in _ROLE_ANTONYMS.get(tok, ()):
+                    # the segment says the opposite, or the sentence does and never uses the claim's word
+                    if opposite not in words and (opposite in seg_words or (
+                            opposite in sent_words and tok not in sent_words)):
+                        flip = opposite
+            if flip is None:
+                return None
+            flips.append(flip)
+    return flips[0] if flips else None
+
+
+_EXCEPTION = re.compile(r"^(?P<main>.*?),?\s+\b(?:except(?:\s+for)?|excluding|other\s+than|apart\s+from|but\s+not)\s+"
+                        r"(?P<exc>[^,;.]+?)(?:,|;|\s+(?:which|who|that)\b|$)", re.I)
+
+
+def _exception_applied(claim: Claim, toks: set[str], ctx: "GroundingContext") -> bool:
+    """The claim applies a rule to what the context excepts from it ("overdue books are charged 20p, except
+    children's books" vs "overdue children's books are charged 20p")."""
+    if re.search(r"\b(?:except|excluding|other than|apart from|but not|unless)\b", claim.text, re.I):
+        return False
+    for sent in ctx.sentences:
+        m = _EXCEPTION.search(sent)
+        if not m:
+            continue
+        exc = content_tokens(m.group("exc"))
+        main = content_tokens(m.group("main"))
+        rest = toks - exc
+        if (exc and exc <= toks and rest and len(rest & main) / len(rest) >= 0.5
+                and _polarity(claim.text) == _polarity(m.group("main"))):
+            return True
+    return False
+
+
+def _other_clause_agrees(toks: set[str], flipped: str, sent_idx: int, ctx: "GroundingContext") -> bool:
+    """Another close context clause uses the claim's word, not its opposite ("at weekends it closes at 18:00"
+    aligns best with the weekday sentence but is stated by the weekend one)."""
+    mine = {t for t in toks if flipped in ANTONYMS.get(t, ())}
+    for j, st in enumerate(ctx.sentence_tokens):
+        if j == sent_idx or not (mine & st) or len(toks & st) / max(1, len(toks)) < 0.3:
+            continue
+        _, ct = _best_clause(toks, ctx.sentences[j])
+        if mine & ct and _antonym_flip(toks, ct) is None:
+            return True
+    return False
 
 
 def _best_clause(claim_tokens: set[str], sentence: str) -> tuple[str, set[str]]:
@@ -578,9 +671,18 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
                     verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
                     continue
             flipped = _antonym_flip(toks, sent_toks)
-            if flipped and sent_overlap >= 0.3:
+            if flipped in ("open", "clos") and clock_hours(claim.text) | set(re.findall(r"\d{1,2}:\d\d", claim.text)):
+                flipped = None  # "closes at 8 pm" paraphrases "open until 20:00"; the time itself is checked
+            if flipped and sent_overlap >= 0.3 and not _other_clause_agrees(toks, flipped, sent_idx, ctx):
                 verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"antonym of {flipped!r}"))
                 continue
+        swapped = _number_role_swap(claim, ctx)
+        if swapped:
+            verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"number belongs to {swapped!r}"))
+            continue
+        if _exception_applied(claim, toks, ctx):
+            verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "context excepts it"))
+            continue
         if lex >= policy.grounding_lexical_support:
             verdicts.append(ClaimVerdict(claim, True, "lexical", lex, None))
             continue

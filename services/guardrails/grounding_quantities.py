@@ -183,3 +183,14 @@ def unit_neutral(text: str) -> str:
     """Units after a number become their dimension (``2 weeks`` -> ``2 qtime``) for word overlap: the number
     checks above already compare the quantities, so ``2 weeks`` and ``14 days`` share a word."""
     return _QTY.sub(_qty_token, text)
+
+
+def to_24h(text: str) -> str:
+    """``6 pm`` -> ``18:00``, ``9:30 a.m.`` -> ``9:30`` (so a claim's times compare with 24-hour context times)."""
+    def sub(m: re.Match) -> str:
+        h = int(m.group(1))
+        if not 1 <= h <= 12:
+            return m.group(0)
+        h = (h % 12) + (12 if m.group(3).lower() == "p" else 0)
+        return f"{h}:{m.group(2) or '00'}"
+    return _CLOCK.sub(sub, text)

@@ -1016,9 +1016,14 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False
         tag, i1, i2, j1, j2 = ops[0]
         swapped = a[i1:i2] + b[j1:j2]
         selecting = any(t in L.NOT_INSERTABLE for t in swapped) or all(t.startswith("<") for t in swapped)
-        if not (tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1 and (i2 == len(a) and j2 == len(b)
+        if tag == "replace" and not (i2 - i1 == 1 and j2 - j1 == 1 and (i2 == len(a) and j2 == len(b)
                                                                          or selecting)):
             return None
+        if tag != "replace" and similarity is not None and similarity >= INSERTION_SIMILARITY:
+            inserted = [t for t in a[i1:i2] + b[j1:j2] if t not in L.FUNCTION_WORDS]
+            if len(inserted) <= 1 and not any(t.startswith("<") or t in L.NOT_INSERTABLE for t in inserted):
+                return None  # "where is my refund" / "what happened to my refund"
+        # any other insertion is judged below ("my direct reports' timesheets" / "my timesheets")
     _, i1, i2, j1, j2 = ops[0]
     if i2 - i1 > 2 or j2 - j1 > 2:
         return None

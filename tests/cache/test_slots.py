@@ -200,3 +200,11 @@ def test_short_frame_action_swap_and_hyphenated_phrases():
     assert _eq("What is the check-out time?", "What time is checkout?")
     assert not _eq("Can I pay at checkout?", "Can I pay at check-in?")
     assert not _eq("How do I opt-out of emails?", "How do I opt in to emails?")
+
+
+def test_short_frame_insertions_are_judged():
+    # two inserted content words in a one-word frame are a different question at any similarity
+    assert not _eq("Show my direct reports' timesheets", "Show my timesheets", 0.74)
+    assert not _eq("Show my direct reports' timesheets", "Show my timesheets", 0.95)
+    assert _eq("Where is my refund?", "What happened to my refund?", 0.87)
+    assert not _eq("Where is my refund?", "What happened to my refund?", 0.80)

@@ -72,7 +72,7 @@ _ANTONYM_PAIRS = [
     ("absorb", "emit"), ("heat", "cool"), ("heat", "cold"), ("full", "empty"), ("full", "partial"),
     ("wet", "dry"), ("strong", "weak"), ("rich", "poor"), ("young", "old"), ("new", "old"), ("safe", "unsafe"),
     ("legal", "illegal"), ("arriv", "depart"), ("inside", "outside"), ("indoor", "outdoor"), ("before", "after"),
-    ("recommend", "avoid"),
+    ("recommend", "avoid"), ("free", "cost"),
 ]
 ANTONYMS: dict[str, set[str]] = {}
 for _a, _b in _ANTONYM_PAIRS:
@@ -281,7 +281,7 @@ _NUMERIC_WORDS = frozenset(NUMBER_WORDS) | frozenset(_ORDINALS)
 _QUALIFIERS = frozenset("older younger least exceed exceeds exceeding upto pm am a.m p.m plus many much".split())
 # Multi-word paraphrases rewritten to one word before tokenising ("at no cost" = "free" = "without paying").
 _PHRASE_WORDS = (
-    (r"(?:at|for)\s+no\s+(?:extra\s+|additional\s+)?(?:cost|charge)|free\s+of\s+charge|without\s+(?:paying|payment|"
+    (r"(?:at|for)\s+no\s+(?:extra\s+|additional\s+)?(?:cost|charge)|no\s+(?:extra\s+|additional\s+)?(?:fee|cost|charge)s?|free\s+of\s+charge|without\s+(?:paying|payment|"
      r"charge|cost)|no\s+charge|complimentary|(?:is|are)\s+included\s+in\s+the\s+price", "free"),
     (r"get\s+in(?:to)?|admission|admitted|admit|entry|entrance|let\s+in", "enter"),
     (r"ahead\s+of\s+time|in\s+advance|ahead|beforehand", "advance"),
@@ -494,6 +494,105 @@ def _other_clause_agrees(toks: set[str], flipped: str, sent_idx: int, ctx: "Grou
     return False
 
 
+_CLAIM_CLAUSE = re.compile(r",?\s+(?:because|since|as|so|and|but|while)\s+|;|,\s+", re.I)
+
+
+def _claim_clause_agrees(claim: str, sent_toks: set[str], sent_polarity: bool) -> bool:
+    """A clause of a compound claim restates the context clause with its polarity ("you cannot visit on Mondays
+    because it is closed" against "it is closed on Mondays")."""
+    parts = [c for c in _CLAIM_CLAUSE.split(claim) if c and c.strip()]
+    if len(parts) < 2:
+        return False
+    for c in parts:
+        ct = content_tokens(c)
+        if ct and len(ct & sent_toks) / len(ct) >= 0.6 and _polarity(c) == sent_polarity:
+            return True
+    return False
+
+
+_COMPARATIVE = {"more": "less", "less": "more", "fewer": "more", "most": "least", "least": "most"}
+
+
+def _comparatives(text: str) -> set[str]:
+    """Comparative words (stopwords for overlap) that the antonym check still compares: "more caffeine than
+    coffee" against "less caffeine than coffee"; "no more than"/"at least" are bounds, not comparisons."""
+    low = re.sub(r"\b(?:no|not)\s+(?:more|less|fewer)\s+than\b|\bat\s+(?:least|most)\b|\bmore\s+or\s+less\b", " ",
+                 text.lower())
+    return {w for w in re.findall(r"[a-z]+", low) if w in _COMPARATIVE}
+
+
+_UNIVERSAL = re.compile(r"\b(?:regardless|no matter|every|all|any|always|unlimited|without (?:any )?(?:limit|"
+                        r"condition|restriction)s?|unconditional(?:ly)?|everyone|everybody|anyone|daily|every day|"
+                        r"seven days a week|7 days a week|24/7|around the clock)\b", re.I)
+_CONDITION = re.compile(r"\b(?:if|only|unless|provided|as long as|except|when|over|above|under|below|more than|"
+                        r"less than|at least|up to|minimum|maximum|excluding|subject to)\b", re.I)
+_DAYS = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?)s?\b", re.I)
+
+
+def _overgeneralised(claim: Claim, toks: set[str], ctx: "GroundingContext") -> str | None:
+    """The claim states without condition what the closest context sentence states under one ("Premium members get
+    free shipping on every order" vs "orders above $50 ship free for Premium members"; "open every day" vs "open
+    Tuesday to Sunday")."""
+    if not _UNIVERSAL.search(claim.text) or _CONDITION.search(claim.text) or not toks:
+        return None
+    best, best_ov = -1, 0.0
+    for j, st in enumerate(ctx.sentence_tokens):
+        ov = len(toks & st) / len(toks)
+        if ov > best_ov:
+            best, best_ov = j, ov
+    if best < 0 or best_ov < 0.5:
+        return None
+    sent, _ = _best_clause(toks, ctx.sentences[best])
+    cond = _CONDITION.search(sent)
+    claim_nums = extract_facts(claim.text).numbers
+    if cond and (cond.group(0).lower() not in ("over", "above", "under", "below", "more than", "less than",
+                                               "at least", "up to", "minimum", "maximum")
+                 or re.search(re.escape(cond.group(0)) + r"\s+[$€£¥]?\d", sent, re.I)):
+        sent_nums = extract_facts(sent, is_context=True).numbers
+        if not sent_nums or not (sent_nums & claim_nums):
+            return f"condition {cond.group(0).lower()!r} left out"
+    if re.search(r"\b(?:every day|daily|seven days a week|7 days a week|24/7|all week)\b", claim.text, re.I) \
+            and not _DAYS.search(claim.text):
+        for j, st in enumerate(ctx.sentence_tokens):
+            if len(toks & st) / len(toks) >= 0.3 and _DAYS.search(ctx.sentences[j]):
+                return "context limits the days"
+    return None
+
+
+_EXCLUSIVE = re.compile(r"\b(?:alone|solely|single-handedly|by (?:him|her|them|it)sel(?:f|ves)|on (?:his|her|their) own|"
+                        r"exclusively|sole)\b", re.I)
+_SHARED = re.compile(r"\b(?:shared?|jointly|together with|along with|co-\w+|with)\b", re.I)
+
+
+def _entity_role_swap(claim: Claim, toks: set[str], ctx: "GroundingContext") -> str | None:
+    """The claim's predicate is said of another named entity: "Aldrin remained in orbit" against "Collins stayed
+    in orbit while Armstrong and Aldrin walked on the Moon"; "won the prize alone" against "shared it with"."""
+    ents = extract_facts(claim.text, sentence_initial=True).entities
+    if not ents:
+        return None
+    pred = toks - ents
+    if not pred:
+        return None
+    for sent in ctx.sentences:
+        low = sent.lower()
+        if not any(e in low for e in ents):
+            continue
+        st = content_tokens(sent)
+        if _EXCLUSIVE.search(claim.text) and _SHARED.search(sent) and len(toks & st) / len(toks) >= 0.5:
+            return "shared"
+        segs = [g for g in _SEGMENT.split(sent) if g and g.strip()]
+        if len(segs) < 2:
+            continue
+        best = max(segs, key=lambda g: len(pred & content_tokens(g)))
+        if len(pred & content_tokens(best)) / len(pred) < 0.5 or any(e in best.lower() for e in ents):
+            continue
+        others = extract_facts(best, is_context=True).entities - ents
+        holder = [g for g in segs if any(e in g.lower() for e in ents)]
+        if others and holder and all(len(pred & content_tokens(g)) < len(pred & content_tokens(best)) for g in holder):
+            return sorted(others)[0]
+    return None
+
+
 def _best_clause(claim_tokens: set[str], sentence: str) -> tuple[str, set[str]]:
     """The clause of ``sentence`` closest to the claim ("pets are allowed ..., but dogs ... are not permitted"
     has two clauses with opposite polarity; the claim is compared with the one it talks about)."""
@@ -563,6 +662,10 @@ def _missing_fact(claim: Claim, ctx: GroundingContext) -> tuple[str, str] | None
     for ent in sorted(facts.entities):
         if not _entity_in_context(ent, ctx):
             return "unsupported_entity", "named entity not in context"
+    literal = [e for e in facts.entities if len(e) > 2 and re.search(r"\b" + re.escape(e), ctx.raw_lower)]
+    if len(literal) >= 2 and not any(all(re.search(r"\b" + re.escape(e), p.lower()) for e in literal)
+                                     for p in ctx.passages):
+        return "unsupported_entity", "named entities never stated together in one passage"
     return None
 
 
@@ -656,7 +759,8 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
         if sent_idx >= 0:
             sent, sent_toks = _best_clause(toks, ctx.sentences[sent_idx])
             sent_overlap = len(toks & sent_toks) / max(1, len(toks))
-            if sent_overlap >= 0.6 and _polarity(claim.text) != _polarity(sent):
+            if (sent_overlap >= 0.6 and _polarity(claim.text) != _polarity(sent)
+                    and not _claim_clause_agrees(claim.text, sent_toks, _polarity(sent))):
                 # contradiction only if no other close context clause states the claim's polarity
                 claim_pol = _polarity(claim.text)
                 agrees = False
@@ -670,13 +774,17 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
                 if not agrees:
                     verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
                     continue
-            flipped = _antonym_flip(toks, sent_toks)
+            flipped = _antonym_flip(toks | _comparatives(claim.text), sent_toks | _comparatives(sent))
             if flipped in ("open", "clos") and clock_hours(claim.text) | set(re.findall(r"\d{1,2}:\d\d", claim.text)):
                 flipped = None  # "closes at 8 pm" paraphrases "open until 20:00"; the time itself is checked
             if flipped and sent_overlap >= 0.3 and not _other_clause_agrees(toks, flipped, sent_idx, ctx):
                 verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"antonym of {flipped!r}"))
                 continue
-        swapped = _number_role_swap(claim, ctx)
+        general = _overgeneralised(claim, toks, ctx)
+        if general:
+            verdicts.append(ClaimVerdict(claim, False, "unsupported", lex, None, general))
+            continue
+        swapped = _number_role_swap(claim, ctx) or _entity_role_swap(claim, toks, ctx)
         if swapped:
             verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"number belongs to {swapped!r}"))
             continue

@@ -23,8 +23,10 @@ asserts). Below ``Policy.consistency_threshold`` it emits ``inconsistent``.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -268,6 +270,15 @@ for _a, _b in _ANTONYM_PAIRS:  # the pairs are also matched as content tokens (s
     if _sa != _sb:
         ANTONYMS.setdefault(_sa, set()).add(_sb)
         ANTONYMS.setdefault(_sb, set()).add(_sa)
+# WordNet adjective antonyms (hot/cold, safe/dangerous, manual/automatic ...) and irregular inflections
+# (bought -> buy, children -> child), see data/grounding_lexicon.json for the source and limits.
+_LEXICON = json.loads((Path(__file__).with_name("data") / "grounding_lexicon.json").read_text(encoding="utf-8"))
+IRREGULAR: dict[str, str] = _LEXICON["irregular"]
+for _a, _b in _LEXICON["antonyms"]:
+    _sa, _sb = SYNONYMS.get(_stem(_a), _stem(_a)), SYNONYMS.get(_stem(_b), _stem(_b))
+    if _sa != _sb:
+        ANTONYMS.setdefault(_sa, set()).add(_sb)
+        ANTONYMS.setdefault(_sb, set()).add(_sa)
 _WORKDAY_STEMS = frozenset(_stem(d) for d in "monday tuesday wednesday thursday friday".split())
 _WEEKEND_STEMS = frozenset(_stem(d) for d in "saturday sunday".split())
 _WEEKDAY_STEMS = _WORKDAY_STEMS | _WEEKEND_STEMS
@@ -309,7 +320,7 @@ def content_tokens(text: str) -> set[str]:
             if (not p or low in STOPWORDS or low in _NUMERIC_WORDS or low in NEGATIONS or low.endswith("n't")
                     or low in _QUALIFIERS):
                 continue
-            st = _stem(p)
+            st = _stem(IRREGULAR.get(low, p))
             out.add(SYNONYMS.get(st, st))
             if st in _WORKDAY_STEMS:  # "Monday to Friday" also says "weekdays"; the day itself stays a token
                 out.add("weekday")
@@ -759,7 +770,10 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
         if sent_idx >= 0:
             sent, sent_toks = _best_clause(toks, ctx.sentences[sent_idx])
             sent_overlap = len(toks & sent_toks) / max(1, len(toks))
-            if (sent_overlap >= 0.6 and _polarity(claim.text) != _polarity(sent)
+            flipped = _antonym_flip(toks | _comparatives(claim.text), sent_toks | _comparatives(sent))
+            if _polarity(claim.text) != _polarity(sent) and flipped:
+                flipped = None  # negated antonym: "isn't deep" restates "is shallow"
+            elif (sent_overlap >= 0.6 and _polarity(claim.text) != _polarity(sent)
                     and not _claim_clause_agrees(claim.text, sent_toks, _polarity(sent))):
                 # contradiction only if no other close context clause states the claim's polarity
                 claim_pol = _polarity(claim.text)
@@ -774,7 +788,6 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
                 if not agrees:
                     verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
                     continue
-            flipped = _antonym_flip(toks | _comparatives(claim.text), sent_toks | _comparatives(sent))
             if flipped in ("open", "clos") and clock_hours(claim.text) | set(re.findall(r"\d{1,2}:\d\d", claim.text)):
                 flipped = None  # "closes at 8 pm" paraphrases "open until 20:00"; the time itself is checked
             if flipped and sent_overlap >= 0.3 and not _other_clause_agrees(toks, flipped, sent_idx, ctx):

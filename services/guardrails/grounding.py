@@ -23,6 +23,7 @@ asserts). Below ``Policy.consistency_threshold`` it emits ``inconsistent``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -166,6 +167,7 @@ def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(tok: str) -> str:
     t = tok.lower().replace("’", "'")
     if t.endswith("'s"):
@@ -307,7 +309,8 @@ def _phrase_word(m: re.Match) -> str:
     return _PHRASE_WORDS[int(m.lastgroup[1:])][1]
 
 
-def content_tokens(text: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def content_tokens(text: str) -> frozenset[str]:
     """Stemmed content words, synonyms mapped to one representative. Stopwords, digits, number words (checked
     as facts) and negations (checked as polarity) are dropped."""
     out = set()
@@ -326,7 +329,7 @@ def content_tokens(text: str) -> set[str]:
                 out.add("weekday")
             elif st in _WEEKEND_STEMS:
                 out.add("weekend")
-    return out
+    return frozenset(out)
 
 
 def _num(s: str) -> float:
@@ -334,6 +337,13 @@ def _num(s: str) -> float:
 
 
 def extract_facts(text: str, *, is_context: bool = False, sentence_initial: bool = False) -> Facts:
+    """Numbers, months, currencies and named entities asserted in ``text`` (a fresh, mutable copy)."""
+    f = _facts(text, is_context, sentence_initial)
+    return Facts(set(f.numbers), set(f.entities), set(f.months), set(f.currencies))
+
+
+@functools.lru_cache(maxsize=8192)
+def _facts(text: str, is_context: bool, sentence_initial: bool) -> Facts:
     """Numbers, months, currencies and named entities asserted in ``text``."""
     f = Facts()
     for m in _ISO_DATE.finditer(text):
@@ -430,12 +440,19 @@ def _polarity(text: str) -> bool:
 _ROLE_ORDINALS = frozenset("first second third last".split())
 _ROLE_ANTONYMS = {**ANTONYMS, "first": {"second", "third", "last"}, "second": {"first", "third", "last"},
                   "third": {"first", "second", "last"}, "last": {"first", "second", "third"}}
+@functools.lru_cache(maxsize=8192)
+def _segment_numbers(seg: str) -> frozenset[float]:
+    plain = _ORDINAL_RX.sub(" ", seg)  # "the second dose" holds no number 2 here
+    return frozenset(_facts(plain, True, False).numbers | context_numbers(plain))
+
+
 _ORDINAL_RX = re.compile(r"\b(?:" + "|".join(_ORDINALS) + r")\b", re.I)
 _SEGMENT = re.compile(r";|,\s+|\s+(?:and|while|whereas|but|or)\s+|:\s+", re.I)
 
 
-def _role_words(text: str) -> set[str]:
-    return content_tokens(text) | (set(re.findall(r"[a-z]+", text.lower())) & _ROLE_ORDINALS)
+@functools.lru_cache(maxsize=8192)
+def _role_words(text: str) -> frozenset[str]:
+    return content_tokens(text) | (frozenset(re.findall(r"[a-z]+", text.lower())) & _ROLE_ORDINALS)
 
 
 def _number_role_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
@@ -452,8 +469,7 @@ def _number_role_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
         for seg in _SEGMENT.split(sent):
             if not seg or not seg.strip():
                 continue
-            plain = _ORDINAL_RX.sub(" ", seg)  # "the second dose" holds no number 2 here
-            seg_nums = extract_facts(plain, is_context=True).numbers | context_numbers(plain)
+            seg_nums = _segment_numbers(seg)
             if not all(_numbers_match(x, seg_nums) for x in nums):
                 continue
             seg_words = _role_words(seg)

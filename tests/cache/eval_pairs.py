@@ -1,6 +1,6 @@
 """Score the semantic cache on the labelled pairs and print the similarity distributions.
 
-    .venv/bin/python tests/cache/eval_pairs.py [--threshold 0.75] [--split tune|heldout|all] [-v]
+    .venv/bin/python tests/cache/eval_pairs.py [--threshold 0.75] [--split tune|dev|heldout|heldout2|heldout3|heldout5|all] [-v]
 
 Each pair is judged exactly as production judges it: put ``a`` into a fresh :class:`SemanticCache`,
 look up ``b``. A near-miss that hits is a false hit (must be 0); paraphrases should hit (>= 80%).
@@ -28,6 +28,7 @@ from services.cache.store import MemoryStore  # noqa: E402
 DATA = Path(__file__).with_name("data")
 SPLITS = {"tune": ["pairs_tune.jsonl"], "dev": ["pairs_dev.jsonl"], "heldout": ["pairs_heldout.jsonl"],
           "heldout2": ["pairs_heldout2.jsonl"], "heldout3": ["pairs_heldout3.jsonl"],
+          "heldout5": ["pairs_heldout5.jsonl"],
           "all": ["pairs_tune.jsonl", "pairs_dev.jsonl", "pairs_heldout.jsonl", "pairs_heldout2.jsonl"]}
 
 

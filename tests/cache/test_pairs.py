@@ -1,7 +1,9 @@
-"""The quality bar on our own labelled pairs: zero false hits on every split, >= 80% paraphrase hits on the
-splits used for tuning (tune, dev). Paraphrase recall on the held-out splits is printed by
-``eval_pairs.py``. heldout3 was written before the canonicalisation work; its one false hit (router/modem)
-was then fixed, so it is no longer untouched: it is asserted for false hits like the others."""
+"""The quality bar on our own labelled pairs: zero false hits on every split, and a paraphrase hit rate no lower
+than the one measured on each split (``.venv/bin/python tests/cache/eval_pairs.py --split <split>``).
+
+heldout3 was written before the canonicalisation work and its misses then motivated the idiom/verb/wh work,
+so it is seen. heldout5 was written and committed before that work and scored once after it (first look:
+0/47 false hits, 30/34 paraphrases); it is asserted at that first look and must not be tuned on."""
 
 from __future__ import annotations
 
@@ -9,24 +11,32 @@ import pytest
 
 from tests.cache.eval_pairs import load_pairs, score
 
+SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout5")
+# paraphrase hits measured at DEFAULT_THRESHOLD (hits, pairs)
+PARAPHRASE_FLOOR = {"tune": (48, 55), "dev": (25, 30), "heldout": (24, 27), "heldout2": (27, 30),
+                    "heldout3": (40, 46), "heldout5": (30, 34)}
+
 
 @pytest.fixture(scope="module")
 def scores(embedder):
-    return {split: score(load_pairs(split), embed=embedder.embed) for split in ("tune", "dev", "heldout", "heldout2", "heldout3")}
+    return {split: score(load_pairs(split), embed=embedder.embed) for split in SPLITS}
 
 
-@pytest.mark.parametrize("split", ["tune", "dev", "heldout", "heldout2", "heldout3"])
+@pytest.mark.parametrize("split", SPLITS)
 def test_no_false_hits(scores, split):
     s = scores[split]
     assert s.n_near_miss >= 30
     assert s.false_hits == [], [(r["a"], r["b"]) for r in s.false_hits]
 
 
-@pytest.mark.parametrize("split", ["tune", "dev"])
+@pytest.mark.parametrize("split", SPLITS)
 def test_paraphrases_hit(scores, split):
     s = scores[split]
-    assert s.n_paraphrase >= 25
-    assert s.paraphrase_hit_rate >= 0.80, [(r["a"], r["b"], r["reason"]) for r in s.paraphrase_misses]
+    hits, n = PARAPHRASE_FLOOR[split]
+    assert s.n_paraphrase == n >= 25
+    assert s.paraphrase_hit_rate >= 0.80
+    assert s.n_paraphrase - len(s.paraphrase_misses) >= hits, \
+        [(r["a"], r["b"], r["reason"]) for r in s.paraphrase_misses]
 
 
 def test_every_near_miss_category_is_covered():

@@ -508,7 +508,11 @@ def _exception_applied(claim: Claim, toks: set[str], ctx: "GroundingContext") ->
     return False
 
 
-def _other_clause_agrees(toks: set[str], flipped: str, sent_idx: int, ctx: "GroundingContext") -> bool:
+def _timed_open_close(claim: str, flipped: str | None) -> bool:
+    return flipped in ("open", "clos") and bool(clock_hours(claim) or re.search(r"\d{1,2}:\d\d", claim))
+
+
+def _other_clause_agrees(claim: str, toks: set[str], flipped: str, sent_idx: int, ctx: "GroundingContext") -> bool:
     """Another close context clause uses the claim's word, not its opposite ("at weekends it closes at 18:00"
     aligns best with the weekday sentence but is stated by the weekend one)."""
     mine = {t for t in toks if flipped in ANTONYMS.get(t, ())}
@@ -516,7 +520,8 @@ def _other_clause_agrees(toks: set[str], flipped: str, sent_idx: int, ctx: "Grou
         if j == sent_idx or not (mine & st) or len(toks & st) / max(1, len(toks)) < 0.3:
             continue
         _, ct = _best_clause(toks, ctx.sentences[j])
-        if mine & ct and _antonym_flip(toks, ct) is None:
+        other = _antonym_flip(toks, ct)
+        if mine & ct and (other is None or _timed_open_close(claim, other)):
             return True
     return False
 
@@ -804,9 +809,9 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
                 if not agrees:
                     verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
                     continue
-            if flipped in ("open", "clos") and clock_hours(claim.text) | set(re.findall(r"\d{1,2}:\d\d", claim.text)):
+            if _timed_open_close(claim.text, flipped):
                 flipped = None  # "closes at 8 pm" paraphrases "open until 20:00"; the time itself is checked
-            if flipped and sent_overlap >= 0.3 and not _other_clause_agrees(toks, flipped, sent_idx, ctx):
+            if flipped and sent_overlap >= 0.3 and not _other_clause_agrees(claim.text, toks, flipped, sent_idx, ctx):
                 verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"antonym of {flipped!r}"))
                 continue
         general = _overgeneralised(claim, toks, ctx)

@@ -37,7 +37,8 @@ for _names, _dim, _f in (
 # Month = 30 days and year = 365 days would make "12 months" != "1 year": calendar ratios (small, big, n).
 _CALENDAR = (("month", "year", 12), ("week", "year", 52), ("month", "decade", 120))
 _NUM = r"\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUM, key=len, reverse=True))
-_QTY = re.compile(r"\b(?P<half>half\s+an?\s+)?(?P<v>" + _NUM + r")(?:\s*|-)(?P<u>" +
+_QTY = re.compile(r"\b(?P<half>half\s+an?\s+)?(?:(?P<lo>\d+(?:\.\d+)?)\s*(?:to|-|–|or|and)\s*)?(?P<v>" + _NUM +
+                  r")(?:\s*|-)(?:(?:working|business|calendar|full|consecutive|school|whole)\s+)?(?P<u>" +
                   "|".join(sorted(_UNITS, key=len, reverse=True)) + r")\b", re.I)
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?\s?m\b\.?", re.I)
 _CLOCK24 = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
@@ -62,6 +63,9 @@ def quantities(text: str) -> list[tuple[float, str, float, str]]:
         v = _value(m.group("v")) * (0.5 if m.group("half") else 1.0)
         dim, f = _UNITS[unit]
         out.append((v, unit, v * f, dim))
+        if m.group("lo"):  # "3 to 5 days": the 3 is days too
+            lo = float(m.group("lo"))
+            out.append((lo, unit, lo * f, dim))
     return out
 
 
@@ -174,8 +178,8 @@ def _qty_token(m: re.Match) -> str:
     unit = m.group("u").lower()
     if unit in ("s", "h", "l", "g", "min", "m") and not m.group("v")[0].isdigit():
         return m.group(0)
-    if m.group("v").lower() in ("a", "an") and unit.startswith("sec"):
-        return m.group(0)
+    if m.group("v").lower() in ("a", "an"):
+        return m.group(0)  # "€29 a month" keeps its word, like "per month" and "monthly"
     return f"{m.group(0)[:m.start('u') - m.start()]} q{_UNITS[unit][0]}"
 
 

@@ -15,17 +15,42 @@ def test_grounding_accuracy_bar(split):
     assert acc >= 0.85
 
 
-# grounding_blind (first look 0.769) and grounding_blind2 (first look 0.733) were tuned on afterwards: regression bars.
-@pytest.mark.parametrize("name", ["grounding_blind.jsonl", "grounding_blind2.jsonl"])
-def test_blind_grounding_regression_bars(name):
+# grounding_blind (first look 0.769), grounding_blind2 (0.733) and grounding_blind3 (0.762) were tuned on afterwards:
+# regression floors at the values measured after the quantity/role/condition round (1.000, 0.900, 0.857).
+@pytest.mark.parametrize("name,floor", [("grounding_blind.jsonl", 0.99), ("grounding_blind2.jsonl", 0.9),
+                                        ("grounding_blind3.jsonl", 0.85)])
+def test_blind_grounding_regression_floors(name, floor):
     acc = grounding_accuracy(None, name)
     print(f"grounding[{name}] accuracy={acc:.3f}")
-    assert acc >= 0.85
+    assert acc >= floor
 
 
-def test_blind3_grounding_floor():
-    # grounding_blind3: first look 0.762, 0.810 after adding antonym pairs; below the 0.85 target (regression floor).
-    assert grounding_accuracy(None, "grounding_blind3.jsonl") >= 0.8
+CTX_Q = ["Standard shipping costs €4.95 and takes 3 to 5 working days; express shipping costs €9.95 and arrives the "
+         "next day. Orders over €50 ship free.",
+         "The pool opens at 6:30 and closes at 22:00 on weekdays. At weekends it is open from 8:00 to 18:00.",
+         "The first dose is given at 2 months and the second dose at 4 months. The warranty lasts 24 months.",
+         "Overdue items are charged 20p per day, except children's books, which have no late fees.",
+         "Collins stayed in orbit while Armstrong and Aldrin walked on the Moon. The lake is shallow near the beach."]
+
+
+@pytest.mark.parametrize("answer,label", [
+    ("The warranty lasts 2 years.", None),  # 24 months = 2 years
+    ("On weekdays the pool closes at 10 pm.", None),  # 22:00 = 10 pm
+    ("At weekends the pool closes at 6 pm.", None),
+    ("The lake isn't deep near the beach.", None),  # negated antonym restates the context
+    ("Express shipping costs $9.95.", "unsupported_currency"),  # the 9.95 is in euros
+    ("Standard shipping takes 3 to 5 weeks.", "unsupported_number"),  # same numbers, other unit
+    ("Standard shipping costs €9.95.", "contradiction"),  # the amount belongs to express shipping
+    ("The second dose is given at 2 months.", "contradiction"),
+    ("At weekends the pool closes at 10 pm.", "contradiction"),
+    ("Overdue children's books are charged 20p per day.", "contradiction"),  # the context excepts them
+    ("Aldrin stayed in orbit.", "contradiction"),  # said of Collins
+    ("Every order ships free.", "unsupported"),  # the condition (over €50) is left out
+    ("The lake is deep near the beach.", "contradiction"),
+])
+def test_quantities_roles_and_conditions(answer, label):
+    out = check_grounding(answer, CTX_Q)
+    assert [t.label for t in out] == ([label] if label else []), [t.detail for t in out]
 
 
 def test_ungrounded_claim_span_and_precomputed_vectors():

@@ -95,3 +95,13 @@ def test_paraphrase_tools_keep_wrong_facts_flagged():
     assert check_grounding("Dogs over 25 kg are allowed.", ctx)[0].label == "contradiction"
     assert check_grounding("A doctor's note is needed from the fifth day of absence.", ctx)
     assert check_grounding("Pets are allowed with a one-time fee of $300.", ctx)[0].label == "unsupported_number"
+
+
+def test_quantity_role_and_condition_checks_need_no_embedding():
+    emb = CountingEmbedder()
+    ctx = ["Standard shipping costs €4.95; express shipping costs €9.95. Orders over €50 ship free.",
+           "Refunds are possible within 30 days of purchase."]
+    labels = [t.label for t in check_grounding("Standard shipping costs €9.95. Every order ships free. "
+                                               "Express shipping costs $9.95. You can get a refund within 30 days.",
+                                               ctx, embedder=emb)]
+    assert labels == ["contradiction", "unsupported", "unsupported_currency"] and emb.calls == []

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.embeddings import get_embedder  # noqa: E402
 from services.guardrails import check_input, check_output  # noqa: E402
 from services.guardrails.embedding import PASSAGE_CACHE, get_claim_embedder  # noqa: E402
-from services.guardrails.injection import get_attack_index  # noqa: E402
+from services.guardrails.injection_model import get_classifier  # noqa: E402
 from services.guardrails.policy import Policy  # noqa: E402
 
 FILLER = ("Our team is migrating the billing service from a monolith to event-driven microservices. "
@@ -95,7 +95,7 @@ def main() -> int:
     print(f"load average (1/5/15 min) at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
           f"{os.cpu_count()} cores")
     emb = get_embedder()
-    get_attack_index()  # build the attack-set matrix once (startup cost, not per request)
+    get_classifier()  # load the injection classifier once (startup cost, not per request)
     print(f"guardrails bench: {n} iterations per figure, embedder threads={emb.session.get_session_options().intra_op_num_threads or 'all'}")
     print("input checks (prompt injection + PII) on ~1 KB prompts:")
     for i, prompt in enumerate(PROMPTS):
@@ -145,11 +145,14 @@ def main() -> int:
             print(f"  injection [{split or 'all'}]: recall {s['recall']:.3f}  false-positive rate {s['fpr']:.3f}  "
                   f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f})")
         s = injection_scores(None, use_embedding=False)
-        print(f"  injection [all, patterns only]: recall {s['recall']:.3f}  fpr {s['fpr']:.3f}")
-        for name in ("injection_blind", "injection_blind2", "injection_blind3", "injection_blind4", "injection_blind5"):
+        print(f"  injection [all, no request embedding]: recall {s['recall']:.3f}  fpr {s['fpr']:.3f}")
+        for name in ("injection_blind", "injection_blind2", "injection_blind3", "injection_blind4", "injection_blind5",
+                     "injection_blind6", "injection_blind7"):
             s = injection_scores(None, name=f"{name}.jsonl")
+            note = ("held out of training: an honest estimate" if name == "injection_blind7"
+                    else "in the classifier's training data")
             print(f"  {name}: recall {s['recall']:.3f}  false-positive rate {s['fpr']:.3f}  "
-                  f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f}; tuned on after its first look, see README)")
+                  f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f}; {note})")
         p = pii_scores()
         print(f"  pii: precision {p['precision']:.3f} recall {p['recall']:.3f} span F1 {p['f1']:.3f}")
         for name, kind in (("sql.jsonl", "sql"), ("url.jsonl", "url"), ("json.jsonl", "json")):

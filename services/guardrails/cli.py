@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="JSONL input file, or - for stdin")
     p.add_argument("--policy", help="JSON file with a per-app policy (see services/guardrails/README.md)")
     p.add_argument("--no-embedding", action="store_true",
-                   help="skip the embedding-similarity injection signal (patterns only)")
+                   help="injection classifier without the text embedding (word pieces only; faster, less accurate)")
     p.set_defaults(func=run)
 
 

@@ -17,21 +17,19 @@ Markdown comments, decoded base64/hex/percent blobs, de-spaced and de-leeted spe
 hide a match. A pattern quoted inside a question *about* prompt injection ("what does 'ignore previous
 instructions' do?") is discounted.
 
-A second, independent signal is a kNN margin on the request embedding (shared with retrieval and the cache): the
-mean cosine of the 3 nearest curated attack intents (``data/attacks.jsonl``, ~260) minus that of the 3 nearest
-risky-looking benign prompts (``data/benign_anchors.jsonl``, ~150), which keeps "how do I defend against prompt
-injection?" or "make git ignore whitespace" apart from an attack. Whole text only (one extra sentence embedding
-costs ~4-5 ms, over the input budget).
+A second, independent signal is a trained classifier (:mod:`services.guardrails.injection_model`: logistic
+regression on word-piece n-grams of the same normalised segments plus the request embedding, shared with retrieval
+and the cache), which generalises to phrasings no pattern names. It runs only when the patterns have not settled
+the verdict.
 
-The score is the sum over families of the best pattern weight in each, plus the embedding contribution; at or
-above ``Policy.injection_threshold`` (1.0) the text is an injection.
+The score is the sum over families of the best pattern weight in each, plus the classifier's vote (1.0 at
+``Policy.injection_model_threshold``, 0.5 at ``Policy.injection_model_weak_threshold``); at or above
+``Policy.injection_threshold`` (1.0) the text is an injection.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from typing import Any
 
 try:  # Python >= 3.11 keeps the regex parser in re._parser
@@ -40,16 +38,14 @@ except ImportError:  # pragma: no cover
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from services.guardrails.normalize import _INVISIBLE, Segment, normalize
+from services.guardrails.normalize import Segment, normalize
 from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
 from services.guardrails.triggers import Layer, Severity, Stage, Trigger
 
-DATA_DIR = Path(__file__).with_name("data")
 
 _W = r"[\w'’-]+"  # one word
 _GAP = lambda n: rf"(?:\W+{_W}){{0,{n}}}\W+"  # noqa: E731 - up to n intervening words
@@ -377,6 +373,18 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(DELIM, 0.9, "fr", r"\bsi\s+(?:tu\s+es|vous\s+etes)\s+une?\s+(?:ia|intelligence\s+artificielle|modele\s+de\s+langage|assistant)\b|\bne\s+(?:le\s+)?dis\s+pas\s+a\s+l'utilisateur\b"),
     _p(DELIM, 0.9, "es", r"\bsi\s+eres\s+una?\s+(?:ia|inteligencia\s+artificial|modelo\s+de\s+lenguaje|asistente)\b|\bno\s+(?:se\s+lo\s+)?(?:digas|menciones)\s+al\s+usuario\b"),
     _p(DELIM, 0.9, "zh", r"(?:如果你是|假如你是)(?:一个|一個)?(?:AI|人工智能|语言模型|語言模型|助手|大模型)|(?:不要|别|別)(?:告诉|告訴)用户|(?:不要|别|別)(?:告诉|告訴)用戶"),
+    # Agent-action injection (tool outputs, documents an agent reads): bulk data sent to an outside address, a named
+    # tool called with a side effect, instructions meant to persist into every later answer or into memory.
+    _p(DELIM, 1.0, "en", r"\b(?:send|forward|exfiltrate|post|upload|email|e-mail|transmit|leak|share|copy)\s+(?:[\w'’-]+\s+){0,4}?(?:customer|user|client|employee|patient|contact|subscriber)s?'?\s+(?:list|data|database|records|emails|e-mail\s+addresses|email\s+addresses|details|information|files)\b[^.\n]{0,40}?\bto\s+(?:\S+@\S+\.\w+|https?://|(?:an?\s+)?(?:external|outside|third[\s-]party)\b)",
+       anchors=("customer", "user", "client", "employee", "patient", "contact", "subscriber")),
+    _p(DELIM, 0.6, "en", r"\b(?:call|invoke|use|run|trigger|execute)\s+(?:the\s+)?[`'\"]?(?:send|http|delete|remove|post|write|exec|transfer|upload|email|drop|wipe|purge|shell|run)_[a-z_]+[`'\"]?(?:\s+(?:tool|function|action))?\s+(?:on|to|with|for|and)\b", anchors=("_",)),
+    _p(DELIM, 0.6, "en", r"\b(?:append(?:ed)?|add(?:ed)?|include[sd]?|insert(?:ed)?|attach(?:ed)?)\s+(?:[^.\n]{0,60}?)\b(?:to|at\s+the\s+end\s+of|in)\s+(?:every|each|all|any)\s+(?:future\s+|later\s+|subsequent\s+)?(?:reply|replies|response|responses|answer|answers|summary|summaries|output|outputs|message|messages|report|reports)\b",
+       anchors=("every", "each", "all ", "any ")),
+    _p(DELIM, 0.6, "en", r"\b(?:save|store|write|commit|add)\s+(?:this|these|the\s+following|it)\b[^.\n]{0,40}?\b(?:to|in|into)\s+(?:your\s+)?(?:long[\s-]term\s+|persistent\s+|permanent\s+)?memory\b", anchors=("memory",)),
+    _p(OVERRIDE, 0.6, "en", r"\b(?:safety|security|content|ethical|usual|normal|standard|your)\s+(?:rules|guidelines|restrictions|policies|polic(?:y|ies)|guardrails|filters|constraints)\s+(?:do\s+not|don'?t|does\s+not|doesn'?t|no\s+longer|not)\s+apply\b|\bexempt\s+from\s+(?:the\s+|your\s+|all\s+)?(?:usual\s+|normal\s+|standard\s+)?(?:restrictions|rules|guidelines|safety|policies|filters)\b", anchors=("apply", "exempt")),
+    _p(OVERRIDE, 0.6, "any", r"\b(?:(?:sicherheits)?(?:richtlinien|regeln)\s+(?:hier\s+)?nicht\s+(?:mehr\s+)?gelten|regles\s+de\s+securite\s+ne\s+s'appliquent\s+pas|reglas\s+de\s+seguridad\s+no\s+(?:aplican|se\s+aplican))\b",
+       anchors=("gelten", "appliquent", "aplican")),
+    _p(OVERRIDE, 1.0, "en", r"\b(?:decode|translate|convert|reverse|unscramble|decipher|decrypt)\b[^.\n]{0,60}?\b(?:and|then)\s+(?:then\s+)?(?:\w+\s+){0,2}?(?:execute|obey|follow|carry\s+out|act\s+on|comply\s+with|do\s+(?:exactly\s+)?what(?:ever)?\s+it\s+(?:says|asks|tells))\b"),
 )
 
 # Meta-discussion: a quoted attack phrase inside a question about attacks is not an attack.
@@ -412,13 +420,13 @@ class InjectionResult:
 
     score: float
     matches: tuple[InjectionMatch, ...]
-    embedding_similarity: float | None
+    classifier_logit: float | None  # None when the patterns settled the verdict
     is_injection: bool
 
     @property
     def family(self) -> str | None:
         if not self.matches:
-            return "embedding_similarity" if self.is_injection else None
+            return "classifier" if self.is_injection else None
         return max(self.matches, key=lambda m: m.weight).family
 
 
@@ -426,13 +434,16 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in _QUOTED.finditer(text)]
 
 
-def pattern_matches(text: str, *, decode: bool = True, stop_at: float | None = None) -> list[InjectionMatch]:
+def pattern_matches(text: str, *, decode: bool = True, stop_at: float | None = None,
+                    segments: Sequence[Segment] | None = None) -> list[InjectionMatch]:
     """Pattern hits across the normalised segments of ``text``, spans in original offsets.
 
     With ``stop_at``, segments after the first are skipped once the score reaches it (the verdict is settled).
+    ``segments`` are ``normalize(text)`` when the caller already has them.
     """
     best: dict[int, InjectionMatch] = {}  # strongest hit per pattern across segments
-    segments: Sequence[Segment] = normalize(text, decode=decode)
+    if segments is None:
+        segments = normalize(text, decode=decode)
     meta = None
     for seg in segments:
         if stop_at is not None and best and _score(best.values()) >= stop_at:
@@ -485,85 +496,42 @@ def _score(matches: Iterable[InjectionMatch]) -> float:
     return total
 
 
-class AttackIndex:
-    """Embeddings of the curated attack set and benign anchors; built once per process (~400 short texts, ~1-2 s)."""
-
-    def __init__(self, embedder: object | None = None) -> None:
-        from services.embeddings import get_embedder
-
-        self.embedder = embedder or get_embedder()
-        self.attacks = _load_texts(DATA_DIR / "attacks.jsonl")
-        self.benign = _load_texts(DATA_DIR / "benign_anchors.jsonl")
-        self.attack_matrix: np.ndarray = self.embedder.embed(self.attacks)  # type: ignore[attr-defined]
-        self.benign_matrix: np.ndarray = self.embedder.embed(self.benign)  # type: ignore[attr-defined]
-
-    def similarity(self, vector: np.ndarray) -> float:
-        """kNN margin: mean cosine of the ``K`` nearest attacks minus that of the ``K`` nearest benign anchors.
-
-        Positive when the text sits closer to the attack intents than to the risky-looking benign prompts
-        ("how do I make git ignore whitespace", "what is a system prompt"); a one-neighbour max is noisier.
-        """
-        v = np.asarray(vector, dtype=np.float32).reshape(-1)
-        return _topk_mean(self.attack_matrix @ v) - _topk_mean(self.benign_matrix @ v)
-
-    def embed(self, text: str) -> np.ndarray:
-        return self.embedder.embed_one(text)  # type: ignore[attr-defined]
-
-
-K_NEAREST = 3
-
-
-def _topk_mean(sims: np.ndarray, k: int = K_NEAREST) -> float:
-    k = min(k, sims.shape[0])
-    return float(np.partition(sims, sims.shape[0] - k)[-k:].mean())
-
-
-def _load_texts(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line)["text"] for line in fh if line.strip()]
-
-
-_index: AttackIndex | None = None
-_index_lock = threading.Lock()
-
-
-def get_attack_index() -> AttackIndex:
-    global _index
-    with _index_lock:
-        if _index is None:
-            _index = AttackIndex()
-        return _index
-
-
-def _embedding_applicable(text: str) -> bool:
-    """MiniLM is an English model: its similarities are noise on CJK or heavily obfuscated text."""
-    if not text.strip():
-        return False
-    if text.isascii():
-        return True
-    letters = [c for c in text if c.isalpha()]
-    non_ascii = sum(1 for c in letters if not c.isascii())
-    return non_ascii <= 0.1 * max(1, len(letters)) and not any(c in _INVISIBLE for c in text)
+def combine_scores(pattern_score: float, logit: float | None, policy: Policy = DEFAULT_POLICY, *,
+                   hi: float | None = None, lo: float | None = None) -> float:
+    """Pattern score plus the classifier's vote: 1.0 at ``logit >= hi`` (an injection on its own), 0.5 at
+    ``logit >= lo`` (tips a weak pattern hit over the threshold)."""
+    if logit is None:
+        return pattern_score
+    hi = policy.injection_model_threshold if hi is None else hi
+    lo = policy.injection_model_weak_threshold if lo is None else lo
+    return pattern_score + (1.0 if logit >= hi else 0.5 if logit >= lo else 0.0)
 
 
 def score_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np.ndarray | None = None,
                     *, use_embedding: bool = True) -> InjectionResult:
-    """Score ``text``. The embedding signal is used when ``query_vector`` is given or ``use_embedding`` is true
-    (then the text is embedded here, ~3-30 ms depending on length)."""
-    matches = pattern_matches(text, stop_at=2 * policy.injection_threshold)
+    """Score ``text`` with the patterns and, unless they settle it, the trained classifier
+    (:mod:`services.guardrails.injection_model`).
+
+    The classifier uses the request embedding when ``query_vector`` is given, or when ``use_embedding`` is true
+    (then the text is embedded here, ~3-30 ms depending on length); otherwise its word-piece-only model.
+    """
+    if not text.strip():
+        return InjectionResult(0.0, (), None, False)
+    segments = normalize(text)
+    matches = pattern_matches(text, stop_at=2 * policy.injection_threshold, segments=segments)
     score = _score(matches)
-    sim: float | None = None
-    if (score < policy.injection_threshold and (query_vector is not None or use_embedding)
-            and _embedding_applicable(text)):
-        index = get_attack_index()
-        vec = query_vector if query_vector is not None else index.embed(text)
-        sim = index.similarity(vec)
-        hi = policy.injection_embedding_threshold
-        if sim >= hi:
-            score += 1.0
-        elif sim >= hi - 0.08 and score >= 0.4:
-            score += 0.5  # a near-attack embedding corroborates a weak pattern hit
-    return InjectionResult(score, tuple(matches), sim, score >= policy.injection_threshold)
+    logit: float | None = None
+    if score < policy.injection_threshold:
+        from services.guardrails.injection_model import classifier_texts, get_classifier
+
+        vec = query_vector
+        if vec is None and use_embedding:
+            from services.embeddings import get_embedder
+
+            vec = get_embedder().embed_one(text)
+        logit = get_classifier().logit(classifier_texts(segments), vec)
+        score = combine_scores(score, logit, policy)
+    return InjectionResult(score, tuple(matches), logit, score >= policy.injection_threshold)
 
 
 def check_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np.ndarray | None = None, *,
@@ -582,8 +550,8 @@ def check_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np
             detail += f" via={','.join(origins)}"
     else:
         span, detail = (0, len(text)), f"score={res.score:.2f}"
-    if res.embedding_similarity is not None:
-        detail += f" attack_similarity={res.embedding_similarity:.2f}"
+    if res.classifier_logit is not None:
+        detail += f" classifier_logit={res.classifier_logit:.2f}"
     severity = Severity.CRITICAL if res.score >= 2 else Severity.HIGH
     return [make_trigger(Layer.SAFETY, "prompt_injection", severity, stage=stage, span=span, label=res.family,
                          detail=detail)]

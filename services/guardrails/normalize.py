@@ -128,7 +128,24 @@ _MD_COMMENT = re.compile(r"^\s*\[(?://|comment|_)\]:\s*(?:#|<>)\s*[(\"'](.*?)[)\
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9a-fA-F])(?:0x)?(?:[0-9a-fA-F]{2}[\s:]?){8,}(?![0-9a-fA-F])")
 _HEX_ESC = re.compile(r"(?:\\x[0-9a-fA-F]{2}){4,}")
-_PERCENT = re.compile(r"(?:%[0-9a-fA-F]{2}[^%\s]{0,3}){4,}")
+_PERCENT = re.compile(r"(?:[^%\s]{0,24}%[0-9a-fA-F]{2}){4,}[^%\s]{0,24}")
+_U_ESC = re.compile(r"(?:\\u[0-9a-fA-F]{4}){4,}")
+_BINARY = re.compile(r"(?<![01])(?:[01]{8}[\s,]?){4,}")
+_MORSE = re.compile(r"(?<![\w.-])(?:[.\-]{1,6}(?:\s+/\s+|\s+)){5,}[.\-]{1,6}(?![\w.-])")
+_A85 = re.compile(r"<~(.{8,}?)~>", re.S)
+_B32 = re.compile(r"[A-Z2-7]{16,}=*")
+_MORSE_CODE = {
+    ".-": "a", "-...": "b", "-.-.": "c", "-..": "d", ".": "e", "..-.": "f", "--.": "g", "....": "h", "..": "i",
+    ".---": "j", "-.-": "k", ".-..": "l", "--": "m", "-.": "n", "---": "o", ".--.": "p", "--.-": "q", ".-.": "r",
+    "...": "s", "-": "t", "..-": "u", "...-": "v", ".--": "w", "-..-": "x", "-.--": "y", "--..": "z",
+    "-----": "0", ".----": "1", "..---": "2", "...--": "3", "....-": "4", ".....": "5", "-....": "6",
+    "--...": "7", "---..": "8", "----.": "9",
+}
+# Rotated or reversed text is only decoded when it visibly hides attack vocabulary (two of these words), so
+# ordinary text costs one translate/reverse and one regex search.
+_ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
+_SNIFF = re.compile(r"\b(?:ignore|instructions|previous|disregard|forget|system|prompt|reveal|rules|jailbreak|restrictions"
+                    r"|guidelines|override|unfiltered|secret|password|admin|developer|mode)\b")
 _SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_*|/]){3,}\w(?!\w)")
 _LEETWORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[a-z])(?=[\w@$]*[013457@$])[a-z013457@$]{3,}")
 
@@ -162,6 +179,30 @@ def _decode_b64(blob: str) -> str | None:
     return _readable(raw)
 
 
+def _decode_b32(blob: str) -> str | None:
+    b = blob.rstrip("=")
+    try:
+        return _readable(base64.b32decode(b + "=" * (-len(b) % 8)))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _decode_morse(blob: str) -> str | None:
+    words = re.split(r"\s+/\s+|\s{3,}", blob.strip())
+    out = []
+    for w in words:
+        letters = [_MORSE_CODE.get(c) for c in w.split()]
+        if any(ch is None for ch in letters):
+            return None
+        out.append("".join(letters))  # type: ignore[arg-type]
+    text = " ".join(out)
+    return text if len(text) >= 4 else None
+
+
+def _sniffed(text: str) -> bool:
+    return len({m.group(0) for m in _SNIFF.finditer(text)}) >= 2
+
+
 def _decode_hex(blob: str) -> str | None:
     h = re.sub(r"0x|\\x|[\s:]", "", blob)
     if len(h) % 2:
@@ -184,10 +225,37 @@ def decode_blobs(text: str) -> list[tuple[str, str, tuple[int, int]]]:
             d = _decode_hex(m.group(0))
             if d:
                 found.append(("hex", d, m.span()))
-    for m in _PERCENT.finditer(text):
+    for m in _PERCENT.finditer(text) if text.count("%") >= 4 else ():
         d = unquote(m.group(0))
         if d != m.group(0) and _readable(d.encode("utf-8", "replace")):
             found.append(("percent", d, m.span()))
+    if "\\u" in text:
+        for m in _U_ESC.finditer(text):
+            d = _readable(m.group(0).encode("ascii").decode("unicode_escape").encode("utf-8", "replace"))
+            if d:
+                found.append(("unicode_escape", d, m.span()))
+    for m in _BINARY.finditer(text) if text.count("0") + text.count("1") >= 32 else ():
+        bits = re.sub(r"[\s,]", "", m.group(0))
+        d = _readable(int(bits, 2).to_bytes(len(bits) // 8, "big")) if len(bits) % 8 == 0 else None
+        if d:
+            found.append(("binary", d, m.span()))
+    for m in _B32.finditer(text):
+        d = _decode_b32(m.group(0))
+        if d:
+            found.append(("base32", d, m.span()))
+    if "<~" in text:
+        for m in _A85.finditer(text):
+            try:
+                d = _readable(base64.a85decode(m.group(1), adobe=False, ignorechars=" \t\n\r"))
+            except ValueError:
+                d = None
+            if d:
+                found.append(("ascii85", d, m.span()))
+    if text.count(".") + text.count("-") >= 12:
+        for m in _MORSE.finditer(text):
+            d = _decode_morse(m.group(0))
+            if d:
+                found.append(("morse", d, m.span()))
     return found
 
 
@@ -222,7 +290,15 @@ def normalize(text: str, *, decode: bool = True, _depth: int = 0) -> list[Segmen
         segments.append(Segment(_LEETWORD.sub(lambda m: m.group(0).translate(_LEET), folded), "deleet",
                                 (0, n), offsets))
     if decode and _depth < 2:
-        for origin, decoded, span in decode_blobs(text):
+        blobs = decode_blobs(text)
+        tags = "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)
+        if len(tags) >= 4:  # "ASCII smuggling": tag characters are invisible but spell ASCII
+            blobs.append(("tag_characters", tags, (0, n)))
+        if folded.isascii() or _sniffed(folded.translate(_ROT13)):
+            for origin, alt in (("rot13", folded.translate(_ROT13)), ("reversed", folded[::-1])):
+                if _sniffed(alt) and not _sniffed(folded):
+                    blobs.append((origin, alt, (0, n)))
+        for origin, decoded, span in blobs:
             for seg in normalize(decoded, decode=True, _depth=_depth + 1):
                 segments.append(Segment(seg.text, origin if seg.origin == "text" else f"{origin}+{seg.origin}",
                                         span, None, mapped=False))

@@ -5,7 +5,7 @@ follows the app's :class:`~services.guardrails.policy.Policy`. Each trigger maps
 event (:meth:`Trigger.to_event_fields`).
 
 * :func:`check_input` on ``InteractionRequest.prompt``: prompt injection + PII. Pass ``query_vector`` (the request
-  embedding retrieval and the cache already computed) to get the embedding signal for free.
+  embedding retrieval and the cache already computed) so the injection classifier uses it for free.
 * :func:`check_retrieved` on retrieved passages: indirect prompt injection (``stage = retrieval``).
 * :func:`check_output` on ``LlmResponse.text``: PII, grounding against the passages (when given), the lexicon
   moderation fallback, self-consistency (when ``samples`` are given) and, when asked, JSON / SQL / URL / code.
@@ -43,7 +43,7 @@ def check_input(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np.nda
     """Prompt injection + PII on a user input.
 
     ``query_vector``: the request's MiniLM embedding if already computed. With ``use_embedding=False`` and no
-    vector, only the (multilingual, obfuscation-aware) patterns run, which is the sub-millisecond path.
+    vector, the patterns and the word-piece-only classifier run (no model inference).
     """
     triggers = check_injection(text, policy, query_vector, stage=stage, use_embedding=use_embedding)
     triggers += pii_triggers(text, policy, stage=stage)
@@ -54,8 +54,9 @@ def check_retrieved(passages: Sequence[str], policy: Policy = DEFAULT_POLICY,
                     passage_vectors: np.ndarray | None = None) -> list[list[Trigger]]:
     """Indirect prompt injection in retrieved passages: one trigger list per passage (``stage = retrieval``).
 
-    Passages are scanned with the patterns; the embedding signal is used only when ``passage_vectors`` (the
-    chunk embeddings the index already holds) are given, because embedding long passages here would be slow.
+    Passages are scanned with the patterns and the classifier; its embedding head is used only when
+    ``passage_vectors`` (the chunk embeddings the index already holds) are given, because embedding long passages
+    here would be slow.
     """
     out = []
     for i, passage in enumerate(passages):

@@ -55,8 +55,8 @@ class Policy:
         phone_regions: regions used to parse phone numbers written without a ``+`` country code.
         redact_before_store: the warehouse sink redacts PII before writing text to ClickHouse.
         injection_threshold: score at or above which an input is a prompt injection.
-        injection_embedding_threshold: kNN margin (mean cosine of the 3 nearest curated attacks minus that of the 3
-            nearest benign anchors) that counts as an attack on its own; 0.08 below it corroborates a weak pattern hit.
+        injection_model_threshold: classifier logit (``injection_model.py``) that counts as an attack on its own.
+        injection_model_weak_threshold: classifier logit that tips a weak pattern hit (score >= 0.5) over.
         grounding_lexical_support: token-recall to a passage sentence that supports a claim lexically.
         grounding_embedding_support: cosine claim/passage that supports a claim when lexical support is partial.
         consistency_threshold: self-consistency agreement below which the answer is flagged.
@@ -69,7 +69,8 @@ class Policy:
     phone_regions: tuple[str, ...] = ("US",)
     redact_before_store: bool = True
     injection_threshold: float = 1.0
-    injection_embedding_threshold: float = 0.16
+    injection_model_threshold: float = 1.5
+    injection_model_weak_threshold: float = 0.0
     grounding_lexical_support: float = 0.75
     grounding_embedding_support: float = 0.62
     consistency_threshold: float = 0.70

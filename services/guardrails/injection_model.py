@@ -20,8 +20,8 @@ normalisation.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,16 +52,9 @@ class _Tok:
         return np.asarray(self.tok.encode(text, add_special_tokens=False).ids[:MAX_TOKENS], dtype=np.int64)
 
 
-_tok: _Tok | None = None
-_tok_lock = threading.Lock()
-
-
+@functools.cache  # a rare double load under a start-up race is harmless: both copies are identical
 def _tokenizer() -> _Tok:
-    global _tok
-    with _tok_lock:
-        if _tok is None:
-            _tok = _Tok()
-        return _tok
+    return _Tok()
 
 
 def ngram_buckets(segment_texts: Sequence[str]) -> np.ndarray:
@@ -124,16 +117,10 @@ class InjectionClassifier:
             return cls(models[0], models[1], str(z["sources"]))
 
 
-_model: InjectionClassifier | None = None
-_model_lock = threading.Lock()
-
-
+@functools.cache
 def get_classifier() -> InjectionClassifier:
-    global _model
-    with _model_lock:
-        if _model is None:
-            _model = InjectionClassifier.load()
-        return _model
+    """The shipped model, loaded once per process."""
+    return InjectionClassifier.load()
 
 
 # --- training -------------------------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ PHRASAL = {
     ("sign", "into"): "login", ("log", "out"): "logout", ("sign", "out"): "logout",
     ("log", "off"): "logout", ("top", "up"): "recharge", ("carry", "over"): "rollover",
     ("roll", "over"): "rollover", ("hook", "up"): "connect", ("plug", "in"): "connect",
-    ("shut", "down"): "close",
+    ("shut", "down"): "close", ("apply", "for"): "request",
 }
 _IRREGULAR = {
     "take": ("took", "taken", "taking", "takes"), "put": ("put", "putting", "puts"),
@@ -148,7 +148,7 @@ _IRREGULAR = {
     "log": ("logged", "logging", "logs"), "sign": ("signed", "signing", "signs"),
     "top": ("topped", "topping", "tops"), "plug": ("plugged", "plugging", "plugs"),
     "push": ("pushed", "pushing", "pushes"), "reach": ("reached", "reaching", "reaches"),
-    "shut": ("shut", "shutting", "shuts"),
+    "shut": ("shut", "shutting", "shuts"), "apply": ("applied", "applying", "applies"),
 }
 
 
@@ -175,6 +175,11 @@ IDIOMS = {
     ("don't", "remember"): "forgot", ("dont", "remember"): "forgot", ("didn't", "remember"): "forgot",
     ("couldn't", "remember"): "forgot", ("can't", "recall"): "forgot", ("don't", "recall"): "forgot",
     ("from", "home"): "remotely", ("money", "back"): "refund", ("on", "time"): "ontime",
+    # "so far this month" = "this month"; "the best / easiest way to X" asks how to X (not a superlative:
+    # "the fastest / cheapest way" still selects)
+    ("so", "far"): "now", ("best", "way"): "way", ("easiest", "way"): "way", ("simplest", "way"): "way",
+    ("right", "way"): "way", ("proper", "way"): "way", ("correct", "way"): "way",
+    ("recommended", "way"): "way",
 }
 
 # A noun/verb homograph read as the verb when it is followed by a determiner and preceded by a subject,

@@ -410,6 +410,8 @@ AUXILIARIES = {"do", "can", "could", "should", "would", "may", "might", "must", 
 # Verbs for which "where do I X" and "how do I X" ask the same thing (a screen or menu in the product).
 LOCATABLE_VERBS = {"find", "locate", "view", "download", "access", "change", "update", "edit", "manage",
                    "upload", "export", "configure", "adjust", "modify", "reset"}
+# An imperative that asks where something is ("Track my order" = "Where is my order?").
+WHERE_VERBS = {"track", "locate"}
 HOW_QUALIFIERS = {"much": "how_much", "many": "how_much", "long": "how_long", "often": "how_often",
                   "far": "how_far", "old": "how_old", "big": "how_big", "soon": "how_soon"}
 
@@ -446,7 +448,7 @@ SYNONYMS = {
     "email": "send", "mail": "send", "sent": "send",
     "permitted": "allowed", "permit": "allow", "receive": "get", "received": "get",
     "opened": "create", "created": "create", "filed": "create", "raised": "create", "submitted": "create",
-    "large": "big", "little": "small", "quick": "fast", "inexpensive": "cheap",
+    "large": "big", "little": "small", "quick": "fast", "quickly": "fast", "inexpensive": "cheap",
     "luggage": "baggage", "bag": "baggage", "bags": "baggage",
     "product": "item", "products": "item", "items": "item",
     "salary": "pay", "paycheck": "pay", "wage": "pay", "wages": "pay",
@@ -470,7 +472,8 @@ FUNCTION_WORDS = {"from", "to", "into", "in", "on", "at", "for", "of", "with", "
 # "free for orders above 25 euros"); a *substitution* of them is still a mismatch.
 INSERTABLE = {"order", "item", "product", "service", "detail", "info", "information", "option", "feature",
               "setting", "thing", "app", "application", "account", "available", "availability", "currently",
-              "exactly", "actually", "generally", "usually", "typically", "normally", "total", "overall"}
+              "exactly", "actually", "generally", "usually", "typically", "normally", "total", "overall",
+              "eligible"}
 # Prepositions and connectors that carry no role a slot does not already capture; a frame difference made
 # only of these ("minimum balance for / on a checking account") is not a different question.
 WEAK_CONNECTORS = {"for", "on", "in", "at", "of", "with", "about", "per", "via", "regarding", "concerning",
@@ -513,6 +516,8 @@ SYNONYMS.update({
     "make": "create", "made": "create", "placed": "create", "create": "create",
     "late": "delay", "delayed": "delay", "overdue": "delay", "forgot": "forget", "forgotten": "forget",
     "remote": "remotely",
+    # "use / apply / redeem a code", "data usage" = "data used"; "help me understand X" = "explain X"
+    "use": "apply", "used": "apply", "usage": "apply", "redeem": "apply", "understand": "explain",
 })
 SYNONYM_HEADS = set(SYNONYMS.values())
 # Words that make a bare "pounds" a weight or a currency.

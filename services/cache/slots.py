@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from services.cache import canon as C
 from services.cache import lexicon as L
 
-SLOTS_VERSION = 3
+SLOTS_VERSION = 4
 
 _TOKEN_RE = re.compile(
     r"""
@@ -571,6 +571,10 @@ class _Extractor:
                 continue
             ph = self.match_phrase(i, L.COMPARATIVE_PHRASES, max_len=3)
             if ph:
+                bound = self._bound(ph[0] - 1, ph[1])
+                if bound:
+                    self.claim(i, ph[0] + 1, "comparative", bound)
+                    continue
                 self.claim(i, ph[0], "comparative", ph[1])
         for i in range(n):
             if not self.free(i):
@@ -582,7 +586,24 @@ class _Extractor:
                     self.claim(i, i + 1, "comparative", L.QUANTITY_OPERATORS[low])
                 continue
             if low in L.COMPARATIVE_WORDS:
-                self.claim(i, i + 1, "comparative", L.COMPARATIVE_WORDS[low])
+                value = L.COMPARATIVE_WORDS[low]
+                bound = self._bound(i, value)
+                if bound:  # "cheaper than $1,000" = "under $1,000", "older than 65" = "over 65"
+                    self.claim(i, i + 2, "comparative", bound)
+                    continue
+                self.claim(i, i + 1, "comparative", value)
+
+    def _bound(self, i: int, value: str) -> str | None:
+        """An X-er-than comparative in front of a number is a bound on that number: its direction only
+        ("more/less expensive", "cheaper", "older", "bigger" ... than N -> gt / lt)."""
+        if not value.startswith("adj:") or value.startswith(("adj:time:", "adj:amount:")):
+            return None
+        if self.low(i + 1) != "than" or not self.free(i + 1):
+            return None
+        o = self.owner[i + 2] if i + 2 < len(self.toks) else None
+        if o is None or self.claims[o].slot != "number":
+            return None
+        return "gt" if value.endswith("+") else "lt"
 
     def pass_negation(self) -> None:
         n = len(self.toks)
@@ -646,6 +667,10 @@ class _Extractor:
             if not self.free(i):
                 continue
             wh = L.WH_WORDS.get(tk.low)
+            if wh is None and tk.low in L.WHERE_VERBS and (tk.sent_start or self.low(i - 1) == "please") \
+                    and i + 1 < len(self.toks) and self.low(i + 1) not in L.FUNCTION_WORDS:
+                self.claim(i, i + 1, "wh", HOW_OR_WHERE)  # "Track my order": "Where is my order?"
+                continue
             if wh is None:
                 continue
             if wh == "how" and self.low(i + 1) in L.HOW_QUALIFIERS and self.free(i + 1):
@@ -995,6 +1020,15 @@ def _frame_reason(a: tuple[str, ...], b: tuple[str, ...], how_much: bool = False
     if a == b:
         return None
     a, b = _merge_open_compounds(a, b), _merge_open_compounds(b, a)
+    reason = _frame_diff(a, b, how_much, similarity)
+    if reason is not None:
+        aa, bb = _align(a, b), _align(b, a)
+        if (aa, bb) != (a, b) and _frame_diff(aa, bb, how_much, similarity) is None:
+            return None  # "not eligible for return" / "can't be returned"
+    return reason
+
+
+def _frame_diff(a: tuple[str, ...], b: tuple[str, ...], how_much: bool, similarity: float | None) -> str | None:
     if Counter(a) == Counter(b):
         return "order" if _is_reversal(a, b) else None
     raw_a, raw_b = a, b
@@ -1062,6 +1096,28 @@ def _merge_open_compounds(frame: tuple[str, ...], other: tuple[str, ...]) -> tup
 
 
 CHARGE = "<polarity:money:charge>"
+# Frame tokens that ask the same thing when the other query has the second and not the first: "how much do
+# you charge for X" = "what's the fee for X"; "send / transfer 500 GBP to my sister".
+FRAME_EQUIVALENTS = {CHARGE: "cost", "<polarity:xfer:out>": "transfer"}
+
+
+def _align(frame: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """Rewrite words of ``frame`` to the form ``other`` uses: an inflection of a word only ``other`` has
+    ("can't be returned" / "not eligible for return") and :data:`FRAME_EQUIVALENTS`."""
+    words = set(other)
+    out: list[str] = []
+    for t in frame:
+        if t not in words:
+            eq = FRAME_EQUIVALENTS.get(t)
+            if eq is not None and eq in words and eq not in frame:
+                t = eq
+            elif not t.startswith("<"):
+                for cand in C.verb_lemmas(t):
+                    if cand in words and cand not in frame:
+                        t = cand
+                        break
+        out.append(t)
+    return tuple(out)
 # Frame tokens of verbs that bring something new into being: "new" after them adds nothing.
 CREATING = {"<polarity:membership:+>", "create", "configure"}
 

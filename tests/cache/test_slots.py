@@ -208,3 +208,37 @@ def test_short_frame_insertions_are_judged():
     assert not _eq("Show my direct reports' timesheets", "Show my timesheets", 0.95)
     assert _eq("Where is my refund?", "What happened to my refund?", 0.87)
     assert not _eq("Where is my refund?", "What happened to my refund?", 0.80)
+
+
+def test_comparative_bounds_and_fillers():
+    # "X-er than N" is a bound on N: the direction is what counts
+    assert _eq("Show laptops cheaper than $1,000", "Show me laptops under 1000 dollars", 0.86)
+    assert _eq("Which vaccines do patients older than 65 need?", "Which vaccines do patients over 65 need?")
+    assert not _eq("Show laptops cheaper than $1,000", "Show laptops over $1,000")
+    assert not _eq("Show laptops more expensive than $1,000", "Show laptops under $1,000")
+    assert not _eq("patients older than 65", "patients younger than 65")
+    assert not _eq("patients older than 65", "patients older than 75")
+    assert not _eq("flights under 500 dollars", "flights up to 500 dollars")  # strict vs inclusive kept
+    # "the best way to X" asks how to X; "the fastest / cheapest way" still selects
+    assert _eq("How do I migrate from MySQL to PostgreSQL?",
+               "What's the best way to move my database from MySQL to PostgreSQL?", 0.89)
+    assert not _eq("What's the fastest way to get to the airport?", "What's the cheapest way to get to the airport?")
+    assert not _eq("How do I get to the airport?", "What's the fastest way to get to the airport?")
+
+
+def test_rephrasings_of_the_same_action():
+    assert _eq("Track order #A55821", "Where is my order #A55821?", 0.78)
+    assert _eq("Track my package", "How do I track my package?")
+    assert not _eq("Track order #A55821", "Cancel order #A55821", 0.78)
+    assert _eq("Apply promo code SPRING20", "I'd like to use the promo code SPRING20")
+    assert not _eq("Apply promo code SPRING20", "Remove promo code SPRING20")
+    assert _eq("Can you explain my phone bill?", "Could you help me understand my phone bill?")
+    assert _eq("What's the fee for an international wire transfer?",
+               "How much do you charge for international wire transfers?")
+    assert not _eq("What's the fee for an international wire transfer?",
+                   "How much do you refund for international wire transfers?")
+    assert _eq("How do I request parental leave?", "What's the process for applying for parental leave?")
+    assert _eq("Which items are not eligible for return?", "What items can't be returned?", 0.79)
+    assert not _eq("Which items are eligible for return?", "What items can't be returned?", 0.79)
+    assert _eq("What's my data usage this month?", "How much data have I used so far this month?")
+    assert not _eq("What's my data usage this month?", "How much data have I used last month?")

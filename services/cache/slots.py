@@ -1262,3 +1262,25 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
         return "wh"
     # "how much is X" asks for the cost of X: an inserted "cost" adds nothing
     return _frame_reason(a.frame, b.frame, how_much="how_much" in a.wh + b.wh, similarity=similarity)
+
+
+ANCHORED_SLOTS = ("number", "date", "code")  # not entities: "Canada" is asked about in many ways
+
+
+def same_content(a: Slots, b: Slots) -> bool:
+    """The two queries carry typed values (at least one number, date or code each; entities are not
+    enough, "Canada" is asked about in many ways) and the same content words in any order, once fillers,
+    prepositions and generic nouns are dropped: "Book a table for 2 people at 7pm" / "Can you reserve a
+    table for two at 7 pm?", "Send 500 GBP to my sister" / "Transfer £500 to my sister". Their embeddings
+    can still be far apart (surface forms: "GBP" / "£", "2" / "two"), so the semantic cache judges such a
+    pair at ``ANCHORED_THRESHOLD`` when :func:`compare_slots` also passes (the values are then equal); any
+    differing content word keeps the default threshold."""
+    if not any(getattr(a, k) for k in ANCHORED_SLOTS) or not any(getattr(b, k) for k in ANCHORED_SLOTS):
+        return False
+    fa, fb = _merge_open_compounds(a.frame, b.frame), _merge_open_compounds(b.frame, a.frame)
+    fa, fb = _align(fa, fb), _align(fb, fa)
+
+    def content(frame: tuple[str, ...]) -> Counter:
+        return Counter(t for t in _content_frame(frame) if t not in L.FUNCTION_WORDS and t not in L.INSERTABLE)
+
+    return content(fa) == content(fb)

@@ -140,3 +140,22 @@ def test_bulk_load_matches_incremental(embed):
     r = dst.lookup(S, "Cancel my appointment on Monday please", embed("Cancel my appointment on Monday please"))
     assert r.hit and r.response == "a:Cancel my appointment on Monday"
     assert not dst.lookup(S, "Convert 100 EUR to USD", embed("Convert 100 EUR to USD")).hit
+
+
+def test_same_values_and_words_hit_below_the_threshold(embed):
+    """"£500" / "500 GBP" and "two" / "2 people" pull a paraphrase under 0.75: with the same typed values
+    and the same content words it still hits; a changed word or value does not."""
+    c = SemanticCache()
+    for q in ("Send 500 GBP to my sister", "Book a table for 2 people at 7pm"):
+        c.put(S, q, "answer to " + q, embed(q))
+    for q in ("Transfer £500 to my sister", "Can you reserve a table for two at 7 pm?"):
+        r = c.lookup(S, q, embed(q))
+        assert r.hit and r.decision.similarity < 0.75, (q, r.decision)
+    for q in ("Transfer £600 to my sister", "Transfer £500 to my brother", "Cancel a table for two at 7 pm",
+              "Can you reserve a table for two at 8 pm?"):
+        r = c.lookup(S, q, embed(q))
+        assert not r.hit, (q, r.decision)
+    strict = SemanticCache(anchored_threshold=None)
+    strict.put(S, "Send 500 GBP to my sister", "a", embed("Send 500 GBP to my sister"))
+    r = strict.lookup(S, "Transfer £500 to my sister", embed("Transfer £500 to my sister"))
+    assert not r.hit and r.decision.reason == "below_threshold"

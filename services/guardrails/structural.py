@@ -79,12 +79,24 @@ def extract_json(text: str) -> ExtractedJson | None:
     return _parse(text, m.start(2) + lead, m.start(2) + len(body.rstrip()))
 
 
+class _NonStandardConstant(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN, Infinity and -Infinity; RFC 8259 JSON does not, and neither do most consumers.
+    raise _NonStandardConstant(f"{name} is not valid JSON")
+
+
 def _parse(text: str, start: int, end: int) -> ExtractedJson:
     chunk = text[start:end]
     try:
-        value = json.loads(chunk)
+        value = json.loads(chunk, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         return ExtractedJson(start, end, chunk, error=exc.msg, error_pos=start + exc.pos)
+    except _NonStandardConstant as exc:
+        name = str(exc).split()[0]
+        return ExtractedJson(start, end, chunk, error=str(exc), error_pos=start + max(0, chunk.find(name)))
     except RecursionError:
         return ExtractedJson(start, end, chunk, error="nesting too deep", error_pos=start)
     return ExtractedJson(start, end, chunk, value=value)

@@ -32,11 +32,11 @@ def injection_scores(split: str | None = None, *, use_embedding: bool = True,
     return {"recall": tp / max(1, tp + fn), "fpr": fp / max(1, fp + tn), "positives": tp + fn, "negatives": fp + tn}
 
 
-def pii_scores() -> dict[str, float]:
+def pii_scores(name: str = "pii.jsonl") -> dict[str, float]:
     from services.guardrails.pii import find_pii
 
     tp = fp = fn = 0
-    for r in load("pii.jsonl"):
+    for r in load(name):
         gold = {(e["label"], e["start"], e["end"]) for e in r["entities"]}
         pred = {(m.kind, m.start, m.end) for m in find_pii(r["text"])}
         tp += len(gold & pred)

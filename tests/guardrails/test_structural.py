@@ -1,3 +1,4 @@
+import pytest
 from pydantic import BaseModel
 
 from services.guardrails.structural import check_json, extract_json, response_format
@@ -34,3 +35,14 @@ def test_pydantic_model_and_response_format():
     assert schema["additionalProperties"] is False and set(schema["required"]) == {"title", "score"}
     rf2 = response_format(SCHEMA, strict=False)
     assert rf2["json_schema"]["schema"] == SCHEMA
+
+
+@pytest.mark.parametrize("text,const", [('{"a": NaN}', "NaN"), ("[1, Infinity]", "Infinity"), ('{"x": -Infinity}', "-Infinity")])
+def test_non_standard_json_constants_are_invalid(text, const):
+    # Python's json.loads accepts these; RFC 8259 does not (found by the independent blind set json_blind.jsonl)
+    from services.guardrails.pipeline import guard
+
+    res = guard(text, kind="json", stage="output")
+    assert res.verdict == "block"
+    t = res.triggers[0]
+    assert t.code == "json_invalid" and text[t.span_start:].startswith(const)

@@ -412,6 +412,11 @@ LOCATABLE_VERBS = {"find", "locate", "view", "download", "access", "change", "up
                    "upload", "export", "configure", "adjust", "modify", "reset"}
 # An imperative that asks where something is ("Track my order" = "Where is my order?").
 WHERE_VERBS = {"track", "locate"}
+# "how many days / hours ... does it take" asks "how long"
+DURATION_UNITS = {"minutes", "hours", "days", "weeks", "months", "years", "nights"}
+# "once" before a clause is "after" ("once it's shipped"), not a frequency ("once a month")
+CLAUSE_STARTS = {"it", "it's", "its", "the", "my", "our", "your", "their", "his", "her", "i", "i've", "we",
+                 "we've", "you", "you've", "they", "he", "she", "this", "that", "someone", "everything"}
 HOW_QUALIFIERS = {"much": "how_much", "many": "how_much", "long": "how_long", "often": "how_often",
                   "far": "how_far", "old": "how_old", "big": "how_big", "soon": "how_soon"}
 

@@ -585,6 +585,9 @@ class _Extractor:
                 if any(o is not None and self.claims[o].slot in ("number", "date") for o in ahead):
                     self.claim(i, i + 1, "comparative", L.QUANTITY_OPERATORS[low])
                 continue
+            if low == "once" and self.low(i + 1) in L.CLAUSE_STARTS:
+                self.claim(i, i + 1, "comparative", "after")  # "once it has shipped" = "after it has shipped"
+                continue
             if low in L.COMPARATIVE_WORDS:
                 value = L.COMPARATIVE_WORDS[low]
                 bound = self._bound(i, value)
@@ -673,7 +676,10 @@ class _Extractor:
                 continue
             if wh is None:
                 continue
-            if wh == "how" and self.low(i + 1) in L.HOW_QUALIFIERS and self.free(i + 1):
+            if wh == "how" and self.low(i + 1) == "many" and self.low(i + 2) in L.DURATION_UNITS \
+                    and self.free(i + 1, i + 2):
+                self.claim(i, i + 2, "wh", "how_long")  # "how many days does it take" = "how long"
+            elif wh == "how" and self.low(i + 1) in L.HOW_QUALIFIERS and self.free(i + 1):
                 self.claim(i, i + 2, "wh", L.HOW_QUALIFIERS[self.low(i + 1)])
             elif wh in ("how", "where") and self._locating(i):
                 self.claim(i, i + 1, "wh", HOW_OR_WHERE)  # "how do I download X" = "where can I download X"

@@ -242,3 +242,12 @@ def test_rephrasings_of_the_same_action():
     assert not _eq("Which items are eligible for return?", "What items can't be returned?", 0.79)
     assert _eq("What's my data usage this month?", "How much data have I used so far this month?")
     assert not _eq("What's my data usage this month?", "How much data have I used last month?")
+
+
+def test_once_is_after_and_how_many_days_is_how_long():
+    assert _eq("Can I cancel my order after it has shipped?", "Can I cancel my order once it's shipped?")
+    assert not _eq("Can I cancel my order before it has shipped?", "Can I cancel my order once it's shipped?")
+    assert not _eq("Pay once a month", "Pay after a month")
+    assert _eq("How long does a refund take?", "How many days does a refund take?")
+    assert not _eq("How many days does shipping take?", "How many hours does shipping take?")
+    assert not _eq("How many days until my refund arrives?", "How many days since my refund arrived?")

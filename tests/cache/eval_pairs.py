@@ -1,6 +1,6 @@
 """Score the semantic cache on the labelled pairs and print the similarity distributions.
 
-    .venv/bin/python tests/cache/eval_pairs.py [--threshold 0.75] [--split tune|dev|heldout|heldout2|heldout3|heldout5|all] [-v]
+    .venv/bin/python tests/cache/eval_pairs.py [--threshold 0.75] [--split tune|dev|heldout|heldout2|heldout3|heldout4|heldout5|all] [-v]
 
 Each pair is judged exactly as production judges it: put ``a`` into a fresh :class:`SemanticCache`,
 look up ``b``. A near-miss that hits is a false hit (must be 0); paraphrases should hit (>= 80%).

@@ -664,6 +664,7 @@ class GroundingContext:
         self.sentences = _context_sentences(self.passages)
         self.sentence_tokens = [content_tokens(s) for s in self.sentences]
         self.vectors = passage_vectors
+        self.sentence_vectors: np.ndarray | None = None
         self.passage_numbers = [extract_facts(p, is_context=True).numbers | context_numbers(p) for p in self.passages]
 
     def ensure_vectors(self, embedder: EmbedderLike) -> np.ndarray:
@@ -672,6 +673,14 @@ class GroundingContext:
             self.vectors = PASSAGE_CACHE.vectors(self.passages, embedder) if self.passages else np.zeros(
                 (0, 1), np.float32)
         return self.vectors
+
+    def ensure_sentence_vectors(self, embedder: EmbedderLike) -> np.ndarray:
+        """Embeddings of the context sentences (the learned combiner compares a claim with the closest sentence),
+        from the same LRU as passages; a one-sentence passage is embedded once for both."""
+        if self.sentence_vectors is None:
+            self.sentence_vectors = PASSAGE_CACHE.vectors(self.sentences, embedder) if self.sentences else np.zeros(
+                (0, 1), np.float32)
+        return self.sentence_vectors
 
 
 def _missing_fact(claim: Claim, ctx: GroundingContext) -> tuple[str, str] | None:
@@ -776,54 +785,110 @@ def _number_anchored(claim: Claim, ctx: GroundingContext) -> bool:
     return bool(nums) and any(all(_numbers_match(x, pf) for x in nums) for pf in ctx.passage_numbers)
 
 
+@dataclass(slots=True)
+class ClaimRules:
+    """What the rules derive for one claim: its content tokens, lexical support, the closest context sentence and
+    every rule that fired, in precedence order (``(rule, reason, note)``)."""
+    toks: frozenset[str]
+    lex: float
+    sent_idx: int
+    sent_overlap: float
+    polarity_differs: bool
+    antonym_raw: bool
+    fired: list[tuple[str, str, str]]
+
+
+_MISSING_RULE = (("number ", "missing_number"), ("quantity ", "wrong_unit"), ("amount in", "wrong_currency"),
+                 ("month ", "missing_date"), ("currency ", "missing_currency"),
+                 ("named entity not", "missing_entity"), ("named entities never", "entities_apart"))
+
+
+def claim_rules(claim: Claim, ctx: GroundingContext, *, all_rules: bool = False) -> ClaimRules:
+    """Run the fact, polarity, antonym, condition, role-swap and exception rules on ``claim``; unless ``all_rules``,
+    stop at the first that fires (that one decides the claim under the hand-set rules)."""
+    toks = content_tokens(claim.text)
+    lex, sent_idx = _lexical(toks, ctx)
+    fired: list[tuple[str, str, str]] = []
+    out = ClaimRules(toks, lex, sent_idx, 0.0, False, False, fired)
+    missing = _missing_fact(claim, ctx)
+    if missing:
+        rule = next((r for prefix, r in _MISSING_RULE if missing[1].startswith(prefix)), "missing_fact")
+        fired.append((rule, missing[0], missing[1]))
+        if not all_rules:
+            return out
+    if sent_idx >= 0:
+        sent, sent_toks = _best_clause(toks, ctx.sentences[sent_idx])
+        sent_overlap = len(toks & sent_toks) / max(1, len(toks))
+        out.sent_overlap = sent_overlap
+        claim_pol, sent_pol = _polarity(claim.text), _polarity(sent)
+        out.polarity_differs = claim_pol != sent_pol
+        flipped = _antonym_flip(toks | _comparatives(claim.text), sent_toks | _comparatives(sent))
+        out.antonym_raw = flipped is not None
+        if claim_pol != sent_pol and flipped:
+            flipped = None  # negated antonym: "isn't deep" restates "is shallow"
+        elif (sent_overlap >= 0.6 and claim_pol != sent_pol
+                and not _claim_clause_agrees(claim.text, sent_toks, sent_pol)):
+            # contradiction only if no other close context clause states the claim's polarity
+            agrees = False
+            for j, st in enumerate(ctx.sentence_tokens):
+                if j == sent_idx or len(toks & st) / max(1, len(toks)) < 0.6:
+                    continue
+                c2, ct2 = _best_clause(toks, ctx.sentences[j])
+                if len(toks & ct2) / max(1, len(toks)) >= 0.6 and _polarity(c2) == claim_pol:
+                    agrees = True
+                    break
+            if not agrees:
+                fired.append(("negation", "contradiction", "negation differs"))
+                if not all_rules:
+                    return out
+        if _timed_open_close(claim.text, flipped):
+            flipped = None  # "closes at 8 pm" paraphrases "open until 20:00"; the time itself is checked
+        if flipped and sent_overlap >= 0.3 and not _other_clause_agrees(claim.text, toks, flipped, sent_idx, ctx):
+            fired.append(("antonym", "contradiction", f"antonym of {flipped!r}"))
+            if not all_rules:
+                return out
+    general = _overgeneralised(claim, toks, ctx)
+    if general:
+        fired.append(("overgeneral", "unsupported", general))
+        if not all_rules:
+            return out
+    swapped = _number_role_swap(claim, ctx)
+    if swapped:
+        fired.append(("number_swap", "contradiction", f"number belongs to {swapped!r}"))
+        if not all_rules:
+            return out
+    swapped = _entity_role_swap(claim, toks, ctx)
+    if swapped:
+        fired.append(("entity_swap", "contradiction", f"number belongs to {swapped!r}"))
+        if not all_rules:
+            return out
+    if _exception_applied(claim, toks, ctx):
+        fired.append(("exception", "contradiction", "context excepts it"))
+    return out
+
+
 def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_POLICY,
-                  embedder: EmbedderLike | None = None, *, embedder_threads: int | None = None) -> list[ClaimVerdict]:
-    """A verdict per claim of ``answer``; embeds only the claims lexical support cannot settle (one batch)."""
+                  embedder: EmbedderLike | None = None, *, embedder_threads: int | None = None,
+                  combiner: object | None | bool = None) -> list[ClaimVerdict]:
+    """A verdict per claim of ``answer``; embeds only the claims the rules and words cannot settle (one batch).
+
+    ``combiner``: ``None`` = the shipped default (:func:`.grounding_combiner.default_combiner`, which may be none),
+    ``False`` = the hand-set rules only, or a :class:`.grounding_combiner.Combiner`.
+    """
+    if combiner is None:
+        from services.guardrails.grounding_combiner import default_combiner
+        combiner = default_combiner()
+    if combiner:
+        from services.guardrails.grounding_combiner import assess_with_combiner
+        return assess_with_combiner(answer, ctx, combiner, embedder, embedder_threads=embedder_threads)
     verdicts: list[ClaimVerdict | None] = []
     pending: list[tuple[int, Claim, float]] = []
     for claim in split_claims(answer):
-        missing = _missing_fact(claim, ctx)
-        toks = content_tokens(claim.text)
-        lex, sent_idx = _lexical(toks, ctx)
-        if missing:
-            verdicts.append(ClaimVerdict(claim, False, missing[0], lex, None, missing[1]))
-            continue
-        if sent_idx >= 0:
-            sent, sent_toks = _best_clause(toks, ctx.sentences[sent_idx])
-            sent_overlap = len(toks & sent_toks) / max(1, len(toks))
-            flipped = _antonym_flip(toks | _comparatives(claim.text), sent_toks | _comparatives(sent))
-            if _polarity(claim.text) != _polarity(sent) and flipped:
-                flipped = None  # negated antonym: "isn't deep" restates "is shallow"
-            elif (sent_overlap >= 0.6 and _polarity(claim.text) != _polarity(sent)
-                    and not _claim_clause_agrees(claim.text, sent_toks, _polarity(sent))):
-                # contradiction only if no other close context clause states the claim's polarity
-                claim_pol = _polarity(claim.text)
-                agrees = False
-                for j, st in enumerate(ctx.sentence_tokens):
-                    if j == sent_idx or len(toks & st) / max(1, len(toks)) < 0.6:
-                        continue
-                    c2, ct2 = _best_clause(toks, ctx.sentences[j])
-                    if len(toks & ct2) / max(1, len(toks)) >= 0.6 and _polarity(c2) == claim_pol:
-                        agrees = True
-                        break
-                if not agrees:
-                    verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "negation differs"))
-                    continue
-            if _timed_open_close(claim.text, flipped):
-                flipped = None  # "closes at 8 pm" paraphrases "open until 20:00"; the time itself is checked
-            if flipped and sent_overlap >= 0.3 and not _other_clause_agrees(claim.text, toks, flipped, sent_idx, ctx):
-                verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"antonym of {flipped!r}"))
-                continue
-        general = _overgeneralised(claim, toks, ctx)
-        if general:
-            verdicts.append(ClaimVerdict(claim, False, "unsupported", lex, None, general))
-            continue
-        swapped = _number_role_swap(claim, ctx) or _entity_role_swap(claim, toks, ctx)
-        if swapped:
-            verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, f"number belongs to {swapped!r}"))
-            continue
-        if _exception_applied(claim, toks, ctx):
-            verdicts.append(ClaimVerdict(claim, False, "contradiction", lex, None, "context excepts it"))
+        r = claim_rules(claim, ctx)
+        toks, lex = r.toks, r.lex
+        if r.fired:
+            _, reason, note = r.fired[0]
+            verdicts.append(ClaimVerdict(claim, False, reason, lex, None, note))
             continue
         if lex >= policy.grounding_lexical_support:
             verdicts.append(ClaimVerdict(claim, True, "lexical", lex, None))
@@ -856,7 +921,8 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
 
 def check_grounding(answer: str, passages: Sequence[str] | GroundingContext, policy: Policy = DEFAULT_POLICY, *,
                     passage_vectors: np.ndarray | None = None, embedder: EmbedderLike | None = None,
-                    embedder_threads: int | None = None, stage: Stage = Stage.OUTPUT) -> list[Trigger]:
+                    embedder_threads: int | None = None, stage: Stage = Stage.OUTPUT,
+                    combiner: object | None | bool = None) -> list[Trigger]:
     """``ungrounded`` triggers, one per unsupported claim (span = the claim in ``answer``).
 
     ``embedder``: any ``embed(texts)`` object; default the guardrails :class:`~.embedding.ClaimEmbedder` with
@@ -864,7 +930,7 @@ def check_grounding(answer: str, passages: Sequence[str] | GroundingContext, pol
     """
     ctx = passages if isinstance(passages, GroundingContext) else GroundingContext(passages, passage_vectors)
     out = []
-    for v in assess_claims(answer, ctx, policy, embedder, embedder_threads=embedder_threads):
+    for v in assess_claims(answer, ctx, policy, embedder, embedder_threads=embedder_threads, combiner=combiner):
         if v.supported:
             continue
         detail = f"{v.note or v.reason}: lexical={v.lexical:.2f}"

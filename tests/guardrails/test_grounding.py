@@ -81,3 +81,51 @@ def test_blind5_grounding_floor():
     # grounding_blind5 (54 rows) was written and committed before the quantity/role/condition round and measured
     # once after it: first look 0.685 (the code before the round scored 0.519 on it). Not tuned on; regression floor.
     assert grounding_accuracy(None, "grounding_blind5.jsonl") >= 0.68
+
+
+def test_blind4_grounding_floor():
+    # grounding_blind4 (60 rows, separate author, never seen by whoever wrote the rules): first look 0.633 with the
+    # rules; not tuned on. Regression floor at the first look.
+    assert grounding_accuracy(None, "grounding_blind4.jsonl") >= 0.63
+
+
+def _combiner():
+    import json
+
+    from services.guardrails import grounding_combiner as gc
+    return gc, gc.Combiner.from_json(json.loads(gc.WEIGHTS_PATH.read_text(encoding="utf-8")))
+
+
+def test_learned_combiner_is_not_the_default():
+    # bench/grounding_cv.py: leave-one-file-out over the six files, the combiner did not beat the rules on both
+    # blind4 and blind5 (the least-tuned files) once trained with verbatim restatements as positives (without them it
+    # did, by 1-2 answers, while flagging ~5% of context sentences restated word for word). The rules stay the default.
+    gc, comb = _combiner()
+    assert gc.default_combiner() is False
+    cv = comb.meta["cv_leave_one_file_out"]
+    assert not all(cv[f]["nested"] > cv[f]["rules"] for f in ("grounding_blind4", "grounding_blind5"))
+
+
+@pytest.mark.parametrize("answer,label", [
+    ("Express shipping costs $9.95.", "unsupported_currency"),  # hard overrides keep the rules' word
+    ("Standard shipping takes 3 to 5 weeks.", "unsupported_number"),
+    ("Every order ships free.", "unsupported"),
+    ("Overdue items are charged 20p per day, except children's books, which have no late fees.", None),  # verbatim
+])
+def test_learned_combiner_keeps_hard_overrides(answer, label):
+    _, comb = _combiner()
+    out = check_grounding(answer, CTX_Q, combiner=comb)
+    assert [t.label for t in out] == ([label] if label else []), [t.detail for t in out]
+
+
+@pytest.mark.parametrize("name,floor", [("grounding_blind4.jsonl", 0.78), ("grounding_blind5.jsonl", 0.74)])
+def test_learned_combiner_training_fit(name, floor):
+    # TRAINING-SET FIT, not a generalisation figure: the shipped weights were trained on these files (measured 0.800
+    # and 0.759). Held-out (leave-one-file-out) figures are in data/grounding_combiner.json: blind4 0.633-0.683,
+    # blind5 0.648-0.722 depending on the setting and run (the rules: 0.633 and 0.685).
+    from ._data import load
+    _, comb = _combiner()
+    rows = load(name)
+    acc = sum((not check_grounding(r["answer"], r["context"], combiner=comb)) == r["grounded"] for r in rows) / len(rows)
+    print(f"combiner training fit [{name}] {acc:.3f}")
+    assert acc >= floor

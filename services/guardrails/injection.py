@@ -23,8 +23,9 @@ and the cache), which generalises to phrasings no pattern names. It runs only wh
 the verdict.
 
 The score is the sum over families of the best pattern weight in each, plus the classifier's vote (1.0 at
-``Policy.injection_model_threshold``, 0.5 at ``Policy.injection_model_weak_threshold``); at or above
-``Policy.injection_threshold`` (1.0) the text is an injection.
+``Policy.injection_model_threshold``, 0.5 at ``Policy.injection_model_weak_threshold``, -1.0 at or below
+``Policy.injection_model_veto``, which overrules a single pattern hit); at or above ``Policy.injection_threshold``
+(1.0) the text is an injection. Scores of 2 or more from the patterns alone are final.
 """
 
 from __future__ import annotations
@@ -420,7 +421,7 @@ class InjectionResult:
 
     score: float
     matches: tuple[InjectionMatch, ...]
-    classifier_logit: float | None  # None when the patterns settled the verdict
+    classifier_logit: float | None  # None when the patterns settled the verdict (score >= 2)
     is_injection: bool
 
     @property
@@ -497,19 +498,22 @@ def _score(matches: Iterable[InjectionMatch]) -> float:
 
 
 def combine_scores(pattern_score: float, logit: float | None, policy: Policy = DEFAULT_POLICY, *,
-                   hi: float | None = None, lo: float | None = None) -> float:
-    """Pattern score plus the classifier's vote: 1.0 at ``logit >= hi`` (an injection on its own), 0.5 at
-    ``logit >= lo`` (tips a weak pattern hit over the threshold)."""
+                   hi: float | None = None, lo: float | None = None, veto: float | None = None) -> float:
+    """Pattern score plus the classifier's vote: +1.0 at ``logit >= hi`` (an injection on its own), +0.5 at
+    ``logit >= lo`` (tips a weak pattern hit over the threshold), -1.0 at ``logit <= veto`` (a single pattern hit,
+    score below 2, on text the model is sure is benign: "my kid keeps forgetting the rules for castling",
+    "iPhone越狱之后还能更新吗")."""
     if logit is None:
         return pattern_score
     hi = policy.injection_model_threshold if hi is None else hi
     lo = policy.injection_model_weak_threshold if lo is None else lo
-    return pattern_score + (1.0 if logit >= hi else 0.5 if logit >= lo else 0.0)
+    veto = policy.injection_model_veto if veto is None else veto
+    return pattern_score + (1.0 if logit >= hi else 0.5 if logit >= lo else -1.0 if logit <= veto else 0.0)
 
 
 def score_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np.ndarray | None = None,
                     *, use_embedding: bool = True) -> InjectionResult:
-    """Score ``text`` with the patterns and, unless they settle it, the trained classifier
+    """Score ``text`` with the patterns and, unless they settle it (score >= 2), the trained classifier
     (:mod:`services.guardrails.injection_model`).
 
     The classifier uses the request embedding when ``query_vector`` is given, or when ``use_embedding`` is true
@@ -521,7 +525,7 @@ def score_injection(text: str, policy: Policy = DEFAULT_POLICY, query_vector: np
     matches = pattern_matches(text, stop_at=2 * policy.injection_threshold, segments=segments)
     score = _score(matches)
     logit: float | None = None
-    if score < policy.injection_threshold:
+    if score < 2 * policy.injection_threshold:  # not settled by the patterns alone
         from services.guardrails.injection_model import classifier_texts, get_classifier
 
         vec = query_vector

@@ -57,6 +57,7 @@ class Policy:
         injection_threshold: score at or above which an input is a prompt injection.
         injection_model_threshold: classifier logit (``injection_model.py``) that counts as an attack on its own.
         injection_model_weak_threshold: classifier logit that tips a weak pattern hit (score >= 0.5) over.
+        injection_model_veto: classifier logit at or below which one pattern hit (score < 2) is overruled.
         grounding_lexical_support: token-recall to a passage sentence that supports a claim lexically.
         grounding_embedding_support: cosine claim/passage that supports a claim when lexical support is partial.
         consistency_threshold: self-consistency agreement below which the answer is flagged.
@@ -71,6 +72,7 @@ class Policy:
     injection_threshold: float = 1.0
     injection_model_threshold: float = 1.5
     injection_model_weak_threshold: float = 0.0
+    injection_model_veto: float = -1.5
     grounding_lexical_support: float = 0.75
     grounding_embedding_support: float = 0.62
     consistency_threshold: float = 0.70

@@ -33,7 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from services.guardrails.embedding import PASSAGE_CACHE, EmbedderLike, embed_claims, get_claim_embedder
-from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers,
+from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers, digitise,
                                                       to_24h, unit_neutral, wrong_currency, wrong_unit)
 from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
 from services.guardrails.triggers import Layer, Severity, Stage, Trigger
@@ -346,6 +346,7 @@ def extract_facts(text: str, *, is_context: bool = False, sentence_initial: bool
 def _facts(text: str, is_context: bool, sentence_initial: bool) -> Facts:
     """Numbers, months, currencies and named entities asserted in ``text``."""
     f = Facts()
+    text = digitise(text)
     for m in _ISO_DATE.finditer(text):
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if 1 <= mo <= 12:
@@ -361,7 +362,9 @@ def _facts(text: str, is_context: bool, sentence_initial: bool) -> Facts:
         value = _num(m.group("num"))
         mult = (m.group("mult") or "").lower()
         if mult in ("m", "b", "k") and not m.group("cur") and not is_context:
-            mult = mult if re.match(r"\s?[kmb]\b", dated[m.end("num"):m.end("num") + 2] or "") else ""
+            # in a claim without a currency, "5,895 m" is metres and "5 b" a letter; "10k users" is ten thousand
+            # (the context offers both readings, below)
+            mult = "k" if mult == "k" and dated[m.end("num"):m.end("num") + 1] != " " else ""
         if mult:
             f.numbers.add(value * MULTIPLIERS[mult])
             if is_context:
@@ -774,6 +777,7 @@ def _lexical(claim_tokens: set[str], ctx: GroundingContext) -> tuple[float, int]
     return best, best_sent
 
 
+_NOVEL_PENALTY = 0.05  # per step (2, 3+) of content words the context never uses
 _SEMANTIC_MIN_LEXICAL = 0.25  # below this recall even a very close embedding does not support a claim ...
 _ANCHORED_MIN_LEXICAL = 0.15  # ... unless the claim's numbers all sit in one passage
 
@@ -911,7 +915,8 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
             toks = content_tokens(claim.text)
             novel = len(toks - ctx.all_tokens)
             # A claim that brings new content words needs stronger semantic evidence.
-            need = policy.grounding_embedding_support + (0.05 if novel >= 2 else 0.0) + (0.05 if novel >= 3 else 0.0)
+            need = policy.grounding_embedding_support + (_NOVEL_PENALTY if novel >= 2 else 0.0) + (
+                _NOVEL_PENALTY if novel >= 3 else 0.0)
             anchored = _number_anchored(claim, ctx)
             ok = ((sim >= need and lex >= (_ANCHORED_MIN_LEXICAL if anchored else 0.4))
                   or (sim >= max(0.8, need) and lex >= _SEMANTIC_MIN_LEXICAL))

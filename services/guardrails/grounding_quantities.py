@@ -44,6 +44,64 @@ _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?\s?m\b\.?", re.I)
 _CLOCK24 = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
 
 
+_SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                      "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_NUMWORD = "|".join(sorted([*_SMALL, *_TENS, *_SCALES], key=len, reverse=True))
+# "and" joins only after a scale word ("one hundred and twenty"), never two numbers ("three and five days")
+_JOIN = r"(?:[\s-]+|" + "|".join(rf"(?<={w})\s+and\s+" for w in _SCALES) + ")"
+_WORD_RUN = re.compile(rf"\b(?:{_NUMWORD})(?:{_JOIN}(?:{_NUMWORD}))*\b", re.I)
+_AND_A_HALF = re.compile(rf"\b(?P<n>a|an|one|\d+|{'|'.join(_SMALL)})\s+(?P<u>[a-z]+)\s+and\s+a\s+half\b", re.I)
+_N_AND_A_HALF = re.compile(rf"\b(?P<n>one|\d+|{'|'.join(_SMALL)})\s+and\s+a\s+half\b", re.I)
+_HALF_A = re.compile(r"\bhalf\s+an?\s+(?=[a-z])", re.I)
+_H_MIN = re.compile(r"\b(?P<h>\d+)\s*(?:hours?|hrs?|h)\s*(?:and\s+)?(?P<m>\d+)\s*(?:minutes?|mins?)\b", re.I)
+_A_UNIT = {"decade": "10 years", "dozen": "12", "century": "100 years", "fortnight": "14 days"}
+_A_UNIT_RX = re.compile(r"\b(?:a|one)\s+(" + "|".join(_A_UNIT) + r")\b", re.I)
+
+
+def _word_value(w: str) -> float:
+    w = w.lower()
+    return float(w) if w[0].isdigit() else float(_SMALL.get(w, 1 if w in ("a", "an") else 0))
+
+
+def _run_value(words: list[str]) -> int:
+    total = current = 0
+    for w in words:
+        if w in _SMALL:
+            current += _SMALL[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        else:
+            total += max(current, 1) * _SCALES[w]
+            current = 0
+    return total + current
+
+
+def _sub_run(m: re.Match) -> str:
+    words = [w for w in re.split(r"[\s-]+", m.group(0).lower()) if w != "and"]
+    if words == ["one"] or words == ["zero"]:
+        return m.group(0)  # "one of the", "zero-day": grounding reads these words itself, with care
+    return str(_run_value(words))
+
+
+def digitise(text: str) -> str:
+    """Number words and composite quantities as digits, so both sides of a comparison say them the same way:
+    ``six hundred`` -> ``600``, ``ten thousand`` -> ``10000``, ``twenty-five`` -> ``25``, ``one and a half days`` /
+    ``a day and a half`` -> ``1.5 days`` / ``1.5 day``, ``half a minute`` -> ``0.5 minute``, ``1 hour 40 minutes`` ->
+    ``100 minutes``, ``a decade`` -> ``10 years``, ``fifty`` -> ``50``. A lone ``one`` or ``zero`` is left alone."""
+    if not any(c.isalpha() for c in text):
+        return text
+    text = _A_UNIT_RX.sub(lambda m: _A_UNIT[m.group(1).lower()], text)
+    text = _AND_A_HALF.sub(lambda m: f"{_word_value(m.group('n')) + 0.5:g} {m.group('u')}", text)
+    text = _N_AND_A_HALF.sub(lambda m: f"{_word_value(m.group('n')) + 0.5:g}", text)
+    text = _HALF_A.sub("0.5 ", text)
+    text = _WORD_RUN.sub(_sub_run, text)
+    return _H_MIN.sub(lambda m: f"{int(m.group('h')) * 60 + int(m.group('m'))} minutes", text)
+
+
 def _value(v: str) -> float:
     v = v.lower()
     return float(_WORD_NUM[v]) if v in _WORD_NUM else float(v)
@@ -52,7 +110,7 @@ def _value(v: str) -> float:
 def quantities(text: str) -> list[tuple[float, str, float, str]]:
     """``(value, unit, base_value, dimension)`` for each number with a unit (``a day`` is 1 day)."""
     out = []
-    for m in _QTY.finditer(text):
+    for m in _QTY.finditer(digitise(text)):
         unit = m.group("u").lower()
         if unit in ("s", "h", "l", "g", "min", "m") and not m.group("v")[0].isdigit():
             continue  # "a g", "one s": not quantities
@@ -154,7 +212,7 @@ _AMOUNT = re.compile(
 def amounts(text: str) -> set[tuple[str, float]]:
     """``(currency, value)`` of each amount written with a currency symbol, code or word."""
     out = set()
-    for m in _AMOUNT.finditer(text):
+    for m in _AMOUNT.finditer(digitise(text)):
         if m.group("sym"):
             cur, v = _CUR_SYM[m.group("sym")], m.group("a")
         elif m.group("code"):
@@ -186,7 +244,7 @@ def _qty_token(m: re.Match) -> str:
 def unit_neutral(text: str) -> str:
     """Units after a number become their dimension (``2 weeks`` -> ``2 qtime``) for word overlap: the number
     checks above already compare the quantities, so ``2 weeks`` and ``14 days`` share a word."""
-    return _QTY.sub(_qty_token, text)
+    return _QTY.sub(_qty_token, digitise(text))
 
 
 def to_24h(text: str) -> str:

@@ -74,7 +74,7 @@ class Policy:
     injection_model_weak_threshold: float = 0.0
     injection_model_veto: float = -1.5
     grounding_lexical_support: float = 0.75
-    grounding_embedding_support: float = 0.62
+    grounding_embedding_support: float = 0.58
     consistency_threshold: float = 0.70
 
     def action_for(self, layer: Layer | str, code: str) -> Action:

@@ -96,6 +96,12 @@ def test_blind6_grounding_floor():
     assert grounding_accuracy(None, "grounding_blind6.jsonl") >= 0.75
 
 
+def test_blind7_grounding_floor():
+    # grounding_blind7 (85 rows, a third independent author), measured once after the digitising round: 0.718.
+    # Not tuned on; regression floor at the first look.
+    assert grounding_accuracy(None, "grounding_blind7.jsonl") >= 0.71
+
+
 @pytest.mark.parametrize("text,expected", [
     ("more than six hundred requests", "more than 600 requests"),
     ("up to ten thousand songs", "up to 10000 songs"),

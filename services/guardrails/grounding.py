@@ -429,15 +429,21 @@ def _antonym_flip(claim_tokens: set[str], sentence_tokens: set[str]) -> str | No
 _NOT_NEGATION = re.compile(r"\b(?:no|without)\s+(?:extra\s+|additional\s+)?(?:cost|charge|fee|payment|paying)s?\b"
                            r"|\bfree\s+of\s+charge\b|\bno\s+later\s+than\b|\bno\s+more\s+than\b"
                            r"|\bnot\s+only\b|\bno\s+matter\b|\bnothing\s+but\b", re.I)
-_CLAUSE = re.compile(r",?\s+(?:but|however|whereas|while|unless|except|although)\b|;|\s+-\s+", re.I)
+_CLAUSE = re.compile(r",?\s+(?:but|however|whereas|while|unless|except|although)\b|,\s+(?:as|because|since|so|which)\b|;|\s+-\s+", re.I)
 
 
 def _negated(tokens: list[str]) -> bool:
     return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
 
 
+# Negation said without a negation word: "advised against" = "not recommended", "rather than HR" = "not by HR".
+_NEGATIVE_PHRASES = re.compile(r"\b(?:advised?|advising|recommend(?:s|ed)?|warn(?:s|ed)?)\s+against\b|\brather\s+than\b"
+                               r"|\binstead\s+of\b", re.I)
+
+
 def _polarity(text: str) -> bool:
-    return _negated(re.findall(r"[a-z']+", _NOT_NEGATION.sub(" ", text.lower())))
+    text = _NEGATIVE_PHRASES.sub(" not ", text.lower())
+    return _negated(re.findall(r"[a-z']+", _NOT_NEGATION.sub(" ", text)))
 
 
 _ROLE_ORDINALS = frozenset("first second third last".split())
@@ -545,7 +551,8 @@ def _claim_clause_agrees(claim: str, sent_toks: set[str], sent_polarity: bool) -
     return False
 
 
-_COMPARATIVE = {"more": "less", "less": "more", "fewer": "more", "most": "least", "least": "most"}
+_COMPARATIVE = {"more": "less", "less": "more", "fewer": "more", "most": "least", "least": "most",
+                "before": "after", "after": "before", "above": "below", "below": "above"}
 
 
 def _comparatives(text: str) -> set[str]:

@@ -635,6 +635,79 @@ def _entity_role_swap(claim: Claim, toks: set[str], ctx: "GroundingContext") -> 
     return None
 
 
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_PASSIVE_AUX = frozenset("is are was were be been being get gets got".split())
+
+
+def _participants(text: str, shared: set[str]) -> list[tuple[int, str]]:
+    """``(word index, participant)`` in order: runs of capitalised words (a name, ``Acme Corp``) and shared
+    lower-case content words (``tenant``, ``manager``); possessives stripped."""
+    words = _WORD.findall(text)
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w[0].isupper() and _stem(w) not in STOPWORDS and not (i == 0 and w.lower() in STOPWORDS):
+            j = i
+            while j + 1 < len(words) and words[j + 1][0].isupper():
+                j += 1
+            out.append((i, " ".join(_stem(x) for x in words[i:j + 1])))
+            i = j + 1
+            continue
+        st = _stem(w)
+        if st in shared and st not in STOPWORDS:
+            out.append((i, st))
+        i += 1
+    return out
+
+
+def _roles(text: str, verb: str, shared: set[str]) -> tuple[str, str] | None:
+    """(agent, patient) of the one occurrence of ``verb`` (a stem) in ``text``: the nearest participants before
+    and after it, swapped for a passive ("is managed by Anna Keller")."""
+    words = _WORD.findall(text)
+    idx = [i for i, w in enumerate(words) if _stem(w) == verb]
+    if len(idx) != 1:
+        return None
+    v = idx[0]
+    parts = [(i, p) for i, p in _participants(text, shared) if p != verb and verb not in p.split()]
+    before = [p for i, p in parts if i < v]
+    after = [p for i, p in parts if i > v]
+    if not before or not after:
+        return None
+    agent, patient = before[-1], after[0]
+    if v > 0 and words[v - 1].lower() in _PASSIVE_AUX and v + 1 < len(words) and words[v + 1].lower() == "by":
+        agent, patient = patient, agent
+    return agent, patient
+
+
+def _argument_swap(claim: Claim, toks: set[str], ctx: "GroundingContext", sent_idx: int) -> str | None:
+    """Who does what to whom, reversed: "Bluefin acquired Acme" against "Acme acquired Bluefin", "Tom approved the
+    manager's request" against "The manager approved Tom's request", "Jonas Weber manages the Berlin office"
+    against "the Berlin office is managed by Anna Keller". For each content word the claim shares with its closest
+    context sentence (used once on each side), the nearest participants before and after it must not be swapped,
+    nor may the agent be another participant both texts name."""
+    if sent_idx < 0:
+        return None
+    sent = ctx.sentences[sent_idx]
+    shared = toks & content_tokens(sent)
+    names = _names(claim.text) | _names(sent)
+    for verb in sorted(shared):
+        a, b = _roles(claim.text, verb, shared), _roles(sent, verb, shared)
+        if a is None or b is None or a == b or not ({*a, *b} & names):
+            continue
+        if a == (b[1], b[0]):
+            return f"{verb}: roles reversed"
+        if a[1] == b[1] and a[0] != b[0] and {a[0], b[0]} <= names and a[0] in sent.lower() and b[0] in claim.text.lower():
+            return f"{verb}: done by {b[0]!r}"
+    return None
+
+
+def _names(text: str) -> set[str]:
+    """Participants written with a capital letter somewhere other than the start of the text (so names, not a
+    capitalised first word)."""
+    return {p for i, p in _participants(text, set()) if i > 0}
+
+
 def _best_clause(claim_tokens: set[str], sentence: str) -> tuple[str, set[str]]:
     """The clause of ``sentence`` closest to the claim ("pets are allowed ..., but dogs ... are not permitted"
     has two clauses with opposite polarity; the claim is compared with the one it talks about)."""
@@ -866,6 +939,11 @@ def claim_rules(claim: Claim, ctx: GroundingContext, *, all_rules: bool = False)
     swapped = _number_role_swap(claim, ctx)
     if swapped:
         fired.append(("number_swap", "contradiction", f"number belongs to {swapped!r}"))
+        if not all_rules:
+            return out
+    swapped = _argument_swap(claim, toks, ctx, out.sent_idx)
+    if swapped:
+        fired.append(("argument_swap", "contradiction", swapped))
         if not all_rules:
             return out
     swapped = _entity_role_swap(claim, toks, ctx)

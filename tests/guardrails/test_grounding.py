@@ -85,15 +85,16 @@ def test_blind5_grounding_floor():
 
 def test_blind4_grounding_floor():
     # grounding_blind4 (60 rows, separate author, never seen by whoever wrote the rules): first look 0.633 with the
-    # rules; not tuned on. Regression floor at the first look.
-    assert grounding_accuracy(None, "grounding_blind4.jsonl") >= 0.63
+    # rules; 0.717 after the rounds that looked at it (number words, negation phrases, before/after, argument swaps).
+    assert grounding_accuracy(None, "grounding_blind4.jsonl") >= 0.71
 
 
 def test_blind6_grounding_floor():
     # grounding_blind6 (69 rows, a second independent author): first look 0.667. Then number words and composite
     # quantities were digitised on both sides and the embedding support lowered 0.62 -> 0.58 (chosen on blind4-6
-    # together, so no longer a first look): 0.754.
-    assert grounding_accuracy(None, "grounding_blind6.jsonl") >= 0.75
+    # together, so no longer a first look): 0.754; with negation phrases, clause splits, before/after and the
+    # argument-swap rule (all looked at on blind4-7): 0.783.
+    assert grounding_accuracy(None, "grounding_blind6.jsonl") >= 0.78
 
 
 def test_blind7_grounding_floor():
@@ -129,6 +130,17 @@ def test_digitise(text, expected):
 ])
 def test_number_words_and_composite_quantities(answer, context, grounded):
     assert (not check_grounding(answer, context)) == grounded
+
+
+@pytest.mark.parametrize("answer,grounded", [
+    ("Bluefin Analytics acquired Acme Corp in 2021.", False),
+    ("Acme Corp acquired Bluefin Analytics in 2021.", True),
+    ("Bluefin Analytics was acquired by Acme Corp in 2021.", True),
+    ("Acme Corp was acquired by Bluefin Analytics in 2021.", False),
+])
+def test_argument_swap(answer, grounded):
+    ctx = ["Acme Corp acquired Bluefin Analytics in 2021 for $40 million."]
+    assert (not check_grounding(answer, ctx)) == grounded
 
 
 def _combiner():

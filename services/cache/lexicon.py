@@ -62,6 +62,10 @@ UNIT_WORDS = {
     "gb": "GB", "gigabyte": "GB", "gigabytes": "GB", "gig": "GB", "gigs": "GB",
     "tb": "TB", "terabyte": "TB", "terabytes": "TB", "pb": "PB", "petabyte": "PB", "petabytes": "PB",
     "mbps": "Mbps", "gbps": "Gbps", "kbps": "kbps",
+    # bits ("Mb", "Gbps": the case of the b is decided in slots._data_unit)
+    "mbit": "Mbit", "mbits": "Mbit", "megabit": "Mbit", "megabits": "Mbit", "gbit": "Gbit", "gbits": "Gbit",
+    "gigabit": "Gbit", "gigabits": "Gbit", "kbit": "kbit", "kbits": "kbit", "kilobit": "kbit", "kilobits": "kbit",
+    "mbyte": "MB", "mbytes": "MB", "mb/s": "MB/s",
     # length and area
     "km": "km", "kms": "km", "kilometer": "km", "kilometers": "km", "kilometre": "km", "kilometres": "km",
     "mi": "mi", "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "meters": "m", "metre": "m",
@@ -542,3 +546,18 @@ NOT_INSERTABLE = {"only", "other", "another", "same", "different", "new", "old",
                   "instead", "alone", "together", "first", "last", "next", "previous", "early", "late",
                   "delay", "ontime", "forget", "create",
                   "automatically", "manually", "online", "offline", "remotely", "publicly", "privately"}
+
+
+# --- tense, modality, quantifiers, clauses (slots.pass_tense / pass_modal / pass_quant / pass_clause_negation)
+
+PAST_AUX = {"did", "didn't", "didnt", "was", "wasn't", "wasnt", "were", "weren't", "werent"}
+FUTURE_AUX = {"will", "won't", "wont", "shall", "shan't"}
+PERMISSION_WORDS = {"allowed", "allow", "permitted", "permit", "permission", "permissible", "authorized",
+                    "authorised"}
+OBLIGATION_WORDS = {"required", "require", "requires", "mandatory", "compulsory", "obligatory", "obligated",
+                    "obliged", "must"}
+# "any" after these is existential ("are there any fees", "do you have any rooms"), not a quantifier
+ANY_EXISTENTIAL = {"there", "have", "has", "had", "get", "got", "is", "are", "any", "without", "no", "not",
+                   "see", "find", "need", "want", "know", "of", "for", "with", "in", "on", "at", "about", "if",
+                   "charge", "fee", "fees", "cost", "costs"}
+CLAUSE_BREAKS = {"but", "and", "while", "although", "though", "whereas", "yet", "because", ",", ";", "however"}

@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from services.cache import canon as C
 from services.cache import lexicon as L
 
-SLOTS_VERSION = 4
+SLOTS_VERSION = 5
 
 _TOKEN_RE = re.compile(
     r"""
@@ -65,14 +65,20 @@ _SENTENCE_END = {".", "?", "!", ":", ";"}
 _DETERMINERS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those",
                 "its", "some", "any", "me", "us", "them", "him"}
 _CURRENCY_CODES = {v for v in L.CURRENCY_WORDS.values()}
+_POSSESSIVE_DETS = {"my", "our", "your", "his", "her", "their", "its"}
 
 
 def normalize_text(text: str) -> str:
     """Canonical surface form for exact-match keys: NFKC, straight quotes, lower case, single spaces,
     no trailing punctuation."""
     t = unicodedata.normalize("NFKC", text or "").replace("\u2019", "'").replace("\u2018", "'")
+    # "100 Mbps" and "100 MBps" differ by case only: keep bits and bytes apart before lower-casing
+    t = _DATA_UNIT_RE.sub(lambda m: m.group(1) + _data_unit(m.group(2), m.group(2)).lower(), t)
     t = re.sub(r"\s+", " ", t.strip().lower())
     return t.rstrip(" ?.!")
+
+
+_DATA_UNIT_RE = re.compile(r"(?<![A-Za-z])(\d*(?:\.\d+)?\s?)([KkMmGgTtPp][Bb](?:ps|PS|/s|it|its)?)(?![A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,10 @@ class Slots:
     scope: tuple[str, ...] = ()
     role: tuple[str, ...] = ()
     wh: tuple[str, ...] = ()
+    tense: tuple[str, ...] = ()
+    modal: tuple[str, ...] = ()
+    quant: tuple[str, ...] = ()
+    clause_neg: tuple[str, ...] = ()
     frame: tuple[str, ...] = ()
     version: int = SLOTS_VERSION
 
@@ -105,7 +115,8 @@ class Slots:
 
     def summary(self) -> dict[str, Any]:
         """Non-empty slots, for debugging and the probe CLI."""
-        return {k: v for k, v in self.to_dict().items() if v and k not in ("frame", "version")}
+        return {k: v for k, v in self.to_dict().items() if v and k not in ("frame", "version", "quant",
+                                                                           "clause_neg")}
 
 
 @dataclass
@@ -249,7 +260,8 @@ class _Extractor:
             if suffix in ("k", "bn"):
                 return i + 1, value * L.MULTIPLIER_SUFFIX[suffix], None
             if suffix in L.UNIT_WORDS:
-                return i + 1, value, L.UNIT_WORDS[suffix]
+                raw = self.toks[i].text[len(self.toks[i].text) - len(suffix):]
+                return i + 1, value, _data_unit(raw, L.UNIT_WORDS[suffix])
             if suffix in L.CURRENCY_WORDS and suffix not in L.AMBIGUOUS_CURRENCY_WORDS:
                 return i + 1, value, L.CURRENCY_WORDS[suffix]
             return None
@@ -322,7 +334,7 @@ class _Extractor:
                 return None
             return j + 1, L.CURRENCY_WORDS[w]
         if w in L.UNIT_WORDS and (after_number or w not in L.WEAK_UNITS):
-            return j + 1, L.UNIT_WORDS[w]
+            return j + 1, _data_unit(self.toks[j].text, L.UNIT_WORDS[w])
         if w in ("°c", "°f"):
             return j + 1, w[1:].upper()
         return None
@@ -837,6 +849,119 @@ class _Extractor:
                 fallback = _lemma(self.toks[j].base)
         return fallback
 
+    # -- tense, modality, quantifiers, negation per clause ------------------------------------------
+
+    def pass_tense(self) -> tuple[str, ...]:
+        """Past ("did", "was", "wasn't") and future ("will", "won't", "I'll") auxiliaries: "Did I get paid?"
+        and "Will I get paid?" ask different things. Present tense is compatible with either."""
+        out: set[str] = set()
+        for i, tk in enumerate(self.toks):
+            w = tk.low
+            if w in L.PAST_AUX:
+                out.add("past")
+            elif w in L.FUTURE_AUX or w.endswith("'ll"):
+                if w == "will" and self.low(i - 1) in _DETERMINERS:
+                    continue  # "update my will": the document
+                out.add("future")
+        return tuple(sorted(out))
+
+    def pass_modal(self) -> tuple[str, ...]:
+        """Permission ("am I allowed to", "can I") vs obligation ("am I required to", "do I have to"): the
+        same action asked as may-I or must-I."""
+        out: set[str] = set()
+        n = len(self.toks)
+        for i, tk in enumerate(self.toks):
+            w = tk.base
+            if w in L.PERMISSION_WORDS:
+                out.add("perm")
+            elif w in L.OBLIGATION_WORDS:
+                out.add("oblig")
+            elif w in ("can", "may", "could") and tk.sent_start and self.low(i + 1) in ("i", "we"):
+                out.add("perm")  # "Can I bring my dog?" (not "how can I ...")
+            elif w in ("need", "needs", "have", "has") and i + 1 < n and self.low(i + 1) == "to" \
+                    and any(self.low(k) in ("do", "does", "did", "will", "would") for k in range(i - 3, i)):
+                out.add("oblig")  # "do I need to / have to"; a declarative "I need to X" asks how to X
+        return tuple(sorted(out))
+
+    def pass_quant(self) -> tuple[str, ...]:
+        """Who and how many an action covers: "delete my comment" / "delete all comments". ``all:<noun>``
+        for a universal quantifier (all, everyone's; ``each:`` for every/each), ``any:<noun>``, ``poss:<noun>`` for a
+        noun after a possessive (my, our, their, X's), ``sg:<noun>`` for a singular noun after a
+        determiner (``sgd:`` after the/this/that/a possessive, where "each"/"every" also differ)."""
+        out: set[str] = set()
+        n = len(self.toks)
+        for i, tk in enumerate(self.toks):
+            w = tk.low
+            q = None
+            if w in ("all", "everyone's", "everybody's", "anyone's", "anybody's"):
+                q = "all"
+            elif w in ("every", "each"):
+                q = "each"
+            elif w == "any" and i > 0 and not tk.sent_start and self.low(i - 1) not in L.ANY_EXISTENTIAL:
+                q = "any"
+            if q is not None:
+                j = i + 1
+                while j < n and (self.low(j) in _DETERMINERS or self.low(j) == "of") \
+                        and self.low(j) not in ("me", "us", "them", "him"):
+                    j += 1
+                head = self._noun_at(j)
+                if head:
+                    out.add(f"{q}:{head}")
+                    if w.endswith("'s"):
+                        out.add(f"poss:{head}")
+                continue
+            head = self._noun_at(i + 1)
+            if head is None:
+                continue
+            if w in _POSSESSIVE_DETS or (tk.possessive and self.owner[i] is not None):
+                out.add(f"poss:{head}")
+            if w in _POSSESSIVE_DETS or w in ("the", "this", "that", "a", "an"):
+                nxt = self.toks[i + 1].base
+                if _lemma(nxt) == nxt and not nxt.endswith("s"):
+                    out.add(("sg:" if w in ("a", "an") else "sgd:") + head)
+        return tuple(sorted(out))
+
+    def _noun_at(self, j: int) -> str | None:
+        if j >= len(self.toks):
+            return None
+        tk = self.toks[j]
+        o = self.owner[j]
+        if o is not None and self.claims[o].slot not in ("role", "scope"):
+            return None
+        if not tk.low[:1].isalpha() or tk.low in L.FILLERS or tk.low in L.FUNCTION_WORDS:
+            return None
+        return _canonical_word(tk.low, tk.base)
+
+    def pass_clause_negation(self) -> tuple[str, ...]:
+        """Content words of negated (``-w``) and plain (``+w``) clauses, when the query has two clauses and
+        a negation: "delivered but I didn't get a confirmation" / "wasn't delivered but I got a
+        confirmation" negate different predicates with the same count."""
+        if not self.negation:
+            return ()
+        clauses: list[tuple[int, set[str]]] = [(0, set())]
+        for i, tk in enumerate(self.toks):
+            if tk.low in L.CLAUSE_BREAKS and clauses[-1][1]:
+                clauses.append((0, set()))
+                continue
+            o = self.owner[i]
+            if o is not None:
+                c = self.claims[o]
+                if c.slot == "negation":
+                    clauses[-1] = (clauses[-1][0] + 1, clauses[-1][1])
+                elif c.slot not in ("person", "wh"):
+                    clauses[-1][1].add(f"<{c.slot}:{c.value}>")
+                continue
+            if tk.low in L.FILLERS or tk.low in L.FUNCTION_WORDS or not tk.low[:1].isalnum():
+                continue
+            clauses[-1][1].add(_stem(_canonical_word(tk.low, tk.base)))
+        clauses = [c for c in clauses if c[1]]
+        if len(clauses) < 2:
+            return ()
+        out: set[str] = set()
+        for neg, words in clauses:
+            out |= {("-" if neg else "+") + x for x in words}
+        return tuple(sorted(out))
+
     # -- frame ------------------------------------------------------------------------------------
 
     def frame(self) -> tuple[str, ...]:
@@ -884,6 +1009,8 @@ class _Extractor:
         self.pass_entities()
         self._resolve_pounds()
         direction = self.pass_direction()
+        tense, modal, quant, clause_neg = self.pass_tense(), self.pass_modal(), self.pass_quant(), \
+            self.pass_clause_negation()
         by_slot: dict[str, list[str]] = {}
         for c in self.claims:
             by_slot.setdefault(c.slot, []).append(c.value)
@@ -901,6 +1028,7 @@ class _Extractor:
             scope=tuple(sorted(set(by_slot.get("scope", [])))),
             role=tuple(sorted(set(by_slot.get("role", [])))),
             wh=tuple(sorted(set(w for w in by_slot.get("wh", []) if w != "what"))),
+            tense=tense, modal=modal, quant=quant, clause_neg=clause_neg,
             frame=self.frame(),
         )
 
@@ -915,6 +1043,36 @@ def _time_value(hour: int, minute: int, ampm: str | None) -> str:
     if ampm == "am" and hour == 12:
         hour = 0
     return f"t:{hour:02d}:{minute:02d}"
+
+
+_DATA_PREFIXES = "kmgtp"
+
+
+def _data_unit(raw: str, unit: str) -> str:
+    """Bits and bytes differ by the case of one letter: "Mbps" (megabits) vs "MBps" (megabytes), "Gb" vs
+    "GB". An upper-case B is bytes; a lower-case b after an upper-case prefix (Mb, Gb, Kb) is bits; an
+    all-lower-case size with a wrongly cased prefix ("16gb", "500 mb") keeps the common reading (bytes);
+    "kb" (the SI prefix is lower case) and a rate ("mbps") are bits."""
+    low = raw.lower()
+    if len(raw) < 2 or low[0] not in _DATA_PREFIXES or low[1] != "b" or low[2:] not in ("", "ps", "/s", "it", "its"):
+        if low in ("megabit", "megabits", "mbit", "mbits"):
+            return "Mbit"
+        if low in ("gigabit", "gigabits", "gbit", "gbits"):
+            return "Gbit"
+        if low in ("kilobit", "kilobits", "kbit", "kbits"):
+            return "kbit"
+        if low in ("mbyte", "mbytes"):
+            return "MB"
+        return unit
+    bit, byte = low[0] if low[0] == "k" else low[0].upper(), low[0].upper()
+    rate = low[2:] in ("ps", "/s")
+    if raw[1] == "B" and not raw.isupper():
+        return byte + ("B/s" if rate else "B")              # "MBps", "kB", "GB/s"
+    if raw[1] == "B":                                       # "MBPS", "GB": shouted rate = bits, size = bytes
+        return bit + "bps" if rate else byte + "B"
+    if raw[0].isupper() or raw[0] == "k" or low[2:] in ("it", "its"):  # "Mb", "Gbps", "Kb", "kb", "mbit"
+        return bit + ("bps" if rate else "bit")
+    return bit + "bps" if rate else byte + "B"              # "mbps" is megabits; "16gb" is gigabytes
 
 
 def _code(low: str) -> str:
@@ -936,6 +1094,24 @@ def _canonical_word(low: str, base: str) -> str:
         lem = _lemma(base)
         lem = L.SYNONYMS.get(lem, lem)
     return L.SYNONYMS.get(lem, lem)
+
+
+_IRREGULAR_BASE = {form: verb for verb, forms in C._IRREGULAR.items() for form in forms}
+_IRREGULAR_BASE.update({"made": "make", "bought": "buy", "went": "go", "gone": "go", "left": "leave",
+                        "kept": "keep", "told": "tell", "said": "say", "lost": "lose", "sold": "sell",
+                        "held": "hold", "built": "build", "spent": "spend", "won": "win", "wrote": "write",
+                        "written": "write", "broke": "break", "broken": "break", "chose": "choose",
+                        "chosen": "choose", "forgot": "forget", "forgotten": "forget", "saw": "see",
+                        "seen": "see", "done": "do", "did": "do", "ran": "run", "read": "read"})
+
+
+def _stem(word: str) -> str:
+    """A crude stem for set comparisons only ("charged" = "charge" = "charges", "paid" = "pay")."""
+    word = _IRREGULAR_BASE.get(word, word)
+    for suf in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suf) and len(word) - len(suf) >= 3 and not word.endswith("ss"):
+            return word[: -len(suf)]
+    return word
 
 
 def _lemma(word: str) -> str:
@@ -1237,7 +1413,7 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
     """``None`` when ``a`` and ``b`` are slot-equivalent, else the name of the first mismatching slot
     (``number``, ``currency``, ``unit``, ``date``, ``negation``, ``comparative``, ``polarity``,
     ``direction``, ``entity``, ``code``, ``person``, ``scope``, ``role``, ``wh``, ``term``, ``order``)."""
-    if a.negation != b.negation:
+    if a.negation != b.negation or _negation_moved(a.clause_neg, b.clause_neg):
         return "negation"
     if not _pound_equal(a.number, b.number):
         return _number_reason(a.number, b.number)
@@ -1266,8 +1442,103 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
         return "role"
     if a.wh and b.wh and set(a.wh) != set(b.wh) and not _wh_compatible(a.wh, b.wh):
         return "wh"
+    if ("past" in a.tense) != ("past" in b.tense) and ("future" in a.tense) != ("future" in b.tense):
+        return "tense"  # "Did I get paid?" / "Will I get paid?"; present is compatible with either
+    if a.modal and b.modal and set(a.modal) != set(b.modal):
+        return "modal"  # "Am I allowed to" / "Am I required to"
+    if _quant_conflict(a.quant, b.quant) or _quant_conflict(b.quant, a.quant):
+        return "scope"  # "delete my comment" / "delete all comments"
+    if _participants_reordered(a.frame, b.frame) or _values_rebound(a.frame, b.frame):
+        return "order"  # "Can I see my manager's calendar?" / "Can my manager see my calendar?"
     # "how much is X" asks for the cost of X: an inserted "cost" adds nothing
     return _frame_reason(a.frame, b.frame, how_much="how_much" in a.wh + b.wh, similarity=similarity)
+
+
+def _negation_moved(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Same number of negations, but a word negated in one query is asserted in the other and vice versa
+    ("delivered but didn't get a confirmation" / "wasn't delivered but got a confirmation")."""
+    if not a or not b:
+        return False
+    na, pa = {x[1:] for x in a if x[0] == "-"}, {x[1:] for x in a if x[0] == "+"}
+    nb, pb = {x[1:] for x in b if x[0] == "-"}, {x[1:] for x in b if x[0] == "+"}
+    return bool((na - nb) & pb) and bool((nb - na) & pa)
+
+
+def _quant_conflict(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+    """``x`` quantifies a noun (all/every/each/any) that ``y`` narrows: to one ("delete the comment", "a
+    comment" against "all") or to an owner ``x`` does not name ("my comment(s)")."""
+    if not x:
+        return False
+    qy = {v.split(":", 1)[1] for v in y if v.startswith(("all:", "each:", "any:"))}
+    for v in x:
+        kind, _, noun = v.partition(":")
+        if kind not in ("all", "each", "any") or noun in qy:
+            continue
+        if f"poss:{noun}" in y and f"poss:{noun}" not in x:
+            return True
+        if kind in ("all", "each") and f"sgd:{noun}" in y:
+            return True  # "delete the comment" / "delete every comment"
+        if kind == "all" and f"sg:{noun}" in y:
+            return True  # "a comment" / "all comments" (but "each ticket" / "a ticket" is distributive)
+    return False
+
+
+_PARTICIPANT = ("<person:", "<scope:", "<role:")
+
+
+def _participants_reordered(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """The same people (pronouns, scope and role nouns) and the same other words, but the people in another
+    order: who does what to whom changed ("Can I see my manager's calendar?" / "Can my manager see my
+    calendar?"). A moved prepositional phrase ("for my team, how do I ..." / "how do I ... for my team")
+    and "as an admin" keep the roles."""
+    kinds = _PARTICIPANT
+    if not any(t in L.SYMMETRIC_CONNECTORS for t in a + b) and len({t for t in a if t.startswith("<entity:")}) >= 2:
+        # "Can Alice see Bob's calendar?" (two names); not "Alice and Bob", nor one name moved in a
+        # restructured query ("cancel my Netflix subscription" / "cancel Netflix, how do I do that")
+        kinds = _PARTICIPANT + ("<entity:",)
+    pa = [t for t in a if t.startswith(kinds)]
+    pb = [t for t in b if t.startswith(kinds)]
+    if pa == pb or len(set(pa)) < 2 or Counter(pa) != Counter(pb):
+        return False
+    ra = Counter(t for t in _content_frame(a) if not t.startswith(kinds))
+    rb = Counter(t for t in _content_frame(b) if not t.startswith(kinds))
+    if sum(((ra - rb) + (rb - ra)).values()) > 2:
+        return False
+    return not _pp_moved(a, b)
+
+
+def _pp_moved(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """``b`` is ``a`` with one block that starts with a preposition moved elsewhere (roles preserved)."""
+    a, b = list(a), list(b)
+    n = len(a)
+    if n != len(b):
+        return False
+    for i in range(n):
+        if a[i] not in L.FUNCTION_WORDS or a[i] == "to":  # "need to approve": an infinitive, not a PP
+            continue
+        for j in range(i + 1, n + 1):
+            block, rest = a[i:j], a[:i] + a[j:]
+            for k in range(len(rest) + 1):
+                if k != i and rest[:k] + block + rest[k:] == b:
+                    return True
+    return False
+
+
+_BINDING_PREPS = {"for", "at", "in", "on", "by", "before", "after", "until", "from", "to", "within", "of", "per",
+                  "under", "over"}
+
+
+def _values_rebound(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """The same numbers and prepositions, but the numbers swapped between them: "Table for two at 7" /
+    "Table at 2 for 7"."""
+    def pairs(f: tuple[str, ...]) -> list[tuple[str, str]]:
+        return [(f[k], f[k + 1]) for k in range(len(f) - 1)
+                if f[k] in _BINDING_PREPS and f[k + 1].startswith(("<number:", "<date:"))]
+    xa, xb = pairs(a), pairs(b)
+    if len(xa) < 2 or Counter(xa) == Counter(xb):
+        return False
+    return Counter(p for p, _ in xa) == Counter(p for p, _ in xb) and Counter(v for _, v in xa) == Counter(
+        v for _, v in xb)
 
 
 ANCHORED_SLOTS = ("number", "date", "code")  # not entities: "Canada" is asked about in many ways

@@ -708,14 +708,19 @@ def _names(text: str) -> set[str]:
     return {p for i, p in _participants(text, set()) if i > 0}
 
 
-def _best_clause(claim_tokens: set[str], sentence: str) -> tuple[str, set[str]]:
+def _best_clause(claim_tokens: set[str], sentence: str, claim_polarity: bool | None = None) -> tuple[str, set[str]]:
     """The clause of ``sentence`` closest to the claim ("pets are allowed ..., but dogs ... are not permitted"
-    has two clauses with opposite polarity; the claim is compared with the one it talks about)."""
+    has two clauses with opposite polarity; the claim is compared with the one it talks about). With
+    ``claim_polarity``, a tie goes to the clause of the other polarity: a claim that fits "covers defects for two
+    years" as well as "does not cover accidental damage" is checked against the one that contradicts it."""
     clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()]
     if len(clauses) < 2:
         return sentence, content_tokens(sentence)
-    best = max(((c, content_tokens(c)) for c in clauses), key=lambda ct: len(claim_tokens & ct[1]))
-    return best
+
+    def key(ct: tuple[str, frozenset[str]]) -> tuple[int, bool]:
+        return len(claim_tokens & ct[1]), claim_polarity is not None and _polarity(ct[0]) != claim_polarity
+
+    return max(((c, content_tokens(c)) for c in clauses), key=key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -901,10 +906,11 @@ def claim_rules(claim: Claim, ctx: GroundingContext, *, all_rules: bool = False)
         if not all_rules:
             return out
     if sent_idx >= 0:
-        sent, sent_toks = _best_clause(toks, ctx.sentences[sent_idx])
+        claim_pol = _polarity(claim.text)
+        sent, sent_toks = _best_clause(toks, ctx.sentences[sent_idx], claim_pol)
         sent_overlap = len(toks & sent_toks) / max(1, len(toks))
         out.sent_overlap = sent_overlap
-        claim_pol, sent_pol = _polarity(claim.text), _polarity(sent)
+        sent_pol = _polarity(sent)
         out.polarity_differs = claim_pol != sent_pol
         flipped = _antonym_flip(toks | _comparatives(claim.text), sent_toks | _comparatives(sent))
         out.antonym_raw = flipped is not None

@@ -181,6 +181,10 @@ COMPARATIVE_PHRASES = {
     ("more", "expensive"): "adj:price:+", ("less", "expensive"): "adj:price:-",
     ("exactly",): "eq", ("equal", "to"): "eq",
 }
+# Time orders and extremum words: loose relations unless a quantity is attached (slots._loose).
+TIME_ORDER = {"before", "after", "since", "until"}
+EXTREMUM_WORDS = {"minimum", "min", "maximum", "max"}
+OPPOSED_ORDERS = (({"before", "until"}, {"after", "since"}), ({"gt", "ge"}, {"lt", "le"}))
 # Operators that are comparative only in front of a quantity ("over $50", not "over the weekend").
 QUANTITY_OPERATORS = {"over": "gt", "above": "gt", "exceeding": "gt", "exceeds": "gt", "beyond": "gt",
                       "under": "lt", "below": "lt", "beneath": "lt", "within": "le", "around": "approx",
@@ -228,6 +232,8 @@ POLARITY_PHRASES = {
     ("sign", "up"): ("membership", "+"), ("signed", "up"): ("membership", "+"),
     ("speed", "up"): ("speed", "+"), ("slow", "down"): ("speed", "-"),
     ("scale", "up"): ("amount", "+"), ("scale", "down"): ("amount", "-"),
+    **{(v, "up"): ("trend", "+") for v in ("go", "goes", "went", "gone", "going", "gone")},
+    **{(v, "down"): ("trend", "-") for v in ("go", "goes", "went", "gone", "going", "gone")},
 }
 POLARITY_WORDS = {
     "enable": ("toggle", "on"), "enabled": ("toggle", "on"), "enabling": ("toggle", "on"),
@@ -410,6 +416,12 @@ WH_WORDS = {"what": "what", "what's": "what", "which": "what", "whats": "what", 
             "fetch": "what", "get": "what", "when": "when", "when's": "when", "where": "where",
             "where's": "where", "why": "why", "who": "who", "who's": "who", "whom": "who", "whose": "who",
             "how": "how", "how's": "how"}
+# The question word's role (slots.pass_wh_role): who/what + aux/be + ... + stranded preposition.
+WH_ROLE_WORDS = {"who", "whom", "what", "which", "what's", "who's"}
+WH_ROLE_AUX = {"do", "does", "did", "can", "could", "should", "would", "will", "may", "might", "must"}
+WH_ROLE_BE = {"is", "are", "was", "were"}
+STRANDED_PREPS = {"to", "for", "from", "of", "with", "about", "on", "at", "by", "in", "into", "under", "over",
+                  "after", "against", "toward", "towards"}
 AUXILIARIES = {"do", "can", "could", "should", "would", "may", "might", "must", "shall", "will"}
 # Verbs for which "where do I X" and "how do I X" ask the same thing (a screen or menu in the product).
 LOCATABLE_VERBS = {"find", "locate", "view", "download", "access", "change", "update", "edit", "manage",
@@ -491,7 +503,8 @@ WEAK_CONNECTORS = {"for", "on", "in", "at", "of", "with", "about", "per", "via",
 VERBISH = {"be", "do", "get", "make", "have", "change", "use", "see", "know", "go", "find", "set", "put", "take",
            "give", "pay", "request", "apply", "ask", "check", "contact", "reach", "talk", "speak", "book",
            "return", "create", "update", "reset", "keep", "move", "switch", "transfer", "convert", "access",
-           "view", "edit", "manage", "track", "report", "file", "submit", "claim", "learn", "understand"}
+           "view", "edit", "manage", "track", "report", "file", "submit", "claim", "learn", "understand",
+           "stay", "remain", "become", "qualify", "avoid", "stop", "start", "continue", "remove", "add"}
 SYMMETRIC_CONNECTORS = {"and", "or", "vs", "versus", "&", ",", "/", "between", "both", "compare", "with"}
 
 # --- additions for canonicalisation (see services/cache/canon.py) ------------------------------------

@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from services.cache import canon as C
 from services.cache import lexicon as L
 
-SLOTS_VERSION = 5
+SLOTS_VERSION = 6
 
 _TOKEN_RE = re.compile(
     r"""
@@ -102,6 +102,7 @@ class Slots:
     modal: tuple[str, ...] = ()
     quant: tuple[str, ...] = ()
     clause_neg: tuple[str, ...] = ()
+    wh_role: tuple[str, ...] = ()
     frame: tuple[str, ...] = ()
     version: int = SLOTS_VERSION
 
@@ -116,7 +117,7 @@ class Slots:
     def summary(self) -> dict[str, Any]:
         """Non-empty slots, for debugging and the probe CLI."""
         return {k: v for k, v in self.to_dict().items() if v and k not in ("frame", "version", "quant",
-                                                                           "clause_neg")}
+                                                                           "clause_neg", "wh_role")}
 
 
 @dataclass
@@ -587,7 +588,7 @@ class _Extractor:
                 if bound:
                     self.claim(i, ph[0] + 1, "comparative", bound)
                     continue
-                self.claim(i, ph[0], "comparative", ph[1])
+                self.claim(i, ph[0], "comparative", self._loose(i, ph[0], ph[1]))
         for i in range(n):
             if not self.free(i):
                 continue
@@ -598,7 +599,11 @@ class _Extractor:
                     self.claim(i, i + 1, "comparative", L.QUANTITY_OPERATORS[low])
                 continue
             if low == "once" and self.low(i + 1) in L.CLAUSE_STARTS:
-                self.claim(i, i + 1, "comparative", "after")  # "once it has shipped" = "after it has shipped"
+                self.claim(i, i + 1, "comparative", "~after")  # "once it has shipped" = "after it has shipped"
+                continue
+            if low == "following" and i > 0 and self.low(i + 1) in _POSSESSIVE_DETS | {"the", "a", "an"} \
+                    and self.low(i - 1) not in _DETERMINERS:
+                self.claim(i, i + 1, "comparative", "~after")  # "therapy following my surgery"
                 continue
             if low in L.COMPARATIVE_WORDS:
                 value = L.COMPARATIVE_WORDS[low]
@@ -606,7 +611,27 @@ class _Extractor:
                 if bound:  # "cheaper than $1,000" = "under $1,000", "older than 65" = "over 65"
                     self.claim(i, i + 2, "comparative", bound)
                     continue
-                self.claim(i, i + 1, "comparative", value)
+                self.claim(i, i + 1, "comparative", self._loose(i, i + 1, value))
+
+    def _loose(self, i: int, j: int, value: str) -> str:
+        """A time order (before/after/since/until) or a minimum/maximum that is not attached to a quantity
+        (a number or a date next to it) is a relation, not a bound: "after resetting my password", "the
+        minimum GPA". It is marked ``~`` and compared by conflict only (see :func:`_comparative_conflict`):
+        "after moving" = "I moved", but "after 5pm" / "before 5pm" and "minimum $500" / "$500" differ.
+        Comparatives of a quality not bound by "than N" ("higher", "faster") are loose as well."""
+        if value.startswith("adj:"):
+            return "~" + value  # "ten dollars higher": the amount of change, not a bound (that is "than N")
+        if not (value in L.TIME_ORDER or value in ("ge", "le") and self.low(i) in L.EXTREMUM_WORDS):
+            return value
+        k, hops = j, 0
+        while k < len(self.toks) and hops < 3 and (self.owner[k] is None and self.toks[k].low in
+                                                   _DETERMINERS | {"of", "the", "than"}):
+            k, hops = k + 1, hops + 1
+        for m in (k, i - 1):
+            o = self.owner[m] if 0 <= m < len(self.toks) else None
+            if o is not None and self.claims[o].slot in ("number", "date"):
+                return value
+        return "~" + value
 
     def _bound(self, i: int, value: str) -> str | None:
         """An X-er-than comparative in front of a number is a bound on that number: its direction only
@@ -964,6 +989,56 @@ class _Extractor:
 
     # -- frame ------------------------------------------------------------------------------------
 
+    def pass_wh_role(self) -> tuple[str, ...]:
+        """What the question word is of its verb, for who/whom/what/which questions: the subject ("Who
+        reports to Dana?" -> ``subj:report``), the object ("Who does Bob manage?" -> ``obj:manage``), the
+        object of a stranded preposition ("Who does Dana report to?", "What is steel made of?" ->
+        ``objp:report`` / ``objp:make``) or the subject of a passive with a preposition ("What is made of
+        steel?" -> ``pas:make``). See :func:`_wh_role_conflict`."""
+        toks, n, out = self.toks, len(self.toks), []
+        for i, tk in enumerate(toks):
+            if not (tk.sent_start or i == 0) or tk.low not in L.WH_ROLE_WORDS:
+                continue
+            end = i + 1
+            while end < n and toks[end].low not in _SENTENCE_END and toks[end].low != ",":
+                end += 1
+            j = i + 1
+            if tk.low in ("what", "which") and j + 1 < end and self._slot_at(j) in (None, "scope", "role", "entity") \
+                    and toks[j].low not in L.WH_ROLE_AUX | L.WH_ROLE_BE \
+                    and (toks[j + 1].low in L.WH_ROLE_AUX | L.WH_ROLE_BE or self._finite_verb(j + 1)):
+                j += 1  # "which team does Alice work for"
+            be = tk.low in ("what's", "who's")
+            if not be and j < end and toks[j].low in L.WH_ROLE_BE:
+                be, j = True, j + 1
+            last = end - 1
+            stranded = last > j and toks[last].low in L.STRANDED_PREPS and self.owner[last] is None
+            verb_i = last - 1 if stranded else last
+            if not be and j < end and toks[j].low in L.WH_ROLE_AUX:
+                if verb_i > j + 1 and self._slot_at(verb_i) in (None, "polarity") \
+                        and not toks[verb_i - 1].possessive and toks[verb_i - 1].low not in _DETERMINERS:
+                    out.append(("objp:" if stranded else "obj:") + _verb_key(toks[verb_i].base))
+            elif be:
+                if j < end and self._participle(j) and j + 1 < end and toks[j + 1].low in L.STRANDED_PREPS:
+                    out.append("pas:" + _verb_key(toks[j].base))   # "what is made of steel"
+                elif stranded and verb_i > j and self._participle(verb_i):
+                    out.append("objp:" + _verb_key(toks[verb_i].base))  # "what is steel made of"
+            elif j < end - 1 and self._finite_verb(j):
+                out.append("subj:" + _verb_key(toks[j].base))  # "who reports to", "who manages Bob"
+        return tuple(sorted(set(out)))
+
+    def _slot_at(self, j: int) -> str | None:
+        o = self.owner[j]
+        return None if o is None else self.claims[o].slot
+
+    def _finite_verb(self, j: int) -> bool:
+        w = self.toks[j].low
+        return self._slot_at(j) in (None, "polarity") and w not in L.FUNCTION_WORDS and w not in _DETERMINERS \
+            and (w.endswith(("s", "ed")) and not w.endswith("ss") or w in _IRREGULAR_BASE)
+
+    def _participle(self, j: int) -> bool:
+        w = self.toks[j].low
+        return self._slot_at(j) in (None, "polarity") and (w.endswith("ed") or w in _IRREGULAR_BASE and w not in ("did", "went"))
+
     def frame(self) -> tuple[str, ...]:
         out: list[str] = []
         for i, tk in enumerate(self.toks):
@@ -1011,6 +1086,7 @@ class _Extractor:
         direction = self.pass_direction()
         tense, modal, quant, clause_neg = self.pass_tense(), self.pass_modal(), self.pass_quant(), \
             self.pass_clause_negation()
+        wh_role = self.pass_wh_role()
         by_slot: dict[str, list[str]] = {}
         for c in self.claims:
             by_slot.setdefault(c.slot, []).append(c.value)
@@ -1028,7 +1104,7 @@ class _Extractor:
             scope=tuple(sorted(set(by_slot.get("scope", [])))),
             role=tuple(sorted(set(by_slot.get("role", [])))),
             wh=tuple(sorted(set(w for w in by_slot.get("wh", []) if w != "what"))),
-            tense=tense, modal=modal, quant=quant, clause_neg=clause_neg,
+            tense=tense, modal=modal, quant=quant, clause_neg=clause_neg, wh_role=wh_role,
             frame=self.frame(),
         )
 
@@ -1427,13 +1503,15 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
         a, b = _recase(a, b), _recase(b, a)
         if set(a.entity) != set(b.entity):
             return "entity"
-    if not _multiset_equal(a.comparative, b.comparative):
+    if _comparative_conflict(a, b):
         return "comparative"
     if _polarity_conflict(a.polarity, b.polarity):
         return "polarity"
     da, db = set(a.direction), set(b.direction)
     if da and db and not (da <= db or db <= da):
         return "direction"  # a reversal never yields a subset; an extra leg is judged by other slots
+    if _wh_role_conflict(a.wh_role, b.wh_role):
+        return "direction"  # "Who reports to Dana?" / "Who does Dana report to?"
     if not _person_equal(a.person, b.person):
         return "person"
     if set(a.scope) != set(b.scope):
@@ -1452,6 +1530,70 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
         return "order"  # "Can I see my manager's calendar?" / "Can my manager see my calendar?"
     # "how much is X" asks for the cost of X: an inserted "cost" adds nothing
     return _frame_reason(a.frame, b.frame, how_much="how_much" in a.wh + b.wh, similarity=similarity)
+
+
+def _verb_key(base: str) -> str:
+    """One key for a verb's forms ("causes"/"cause", "manages"/"manage", "made"/"make")."""
+    w = _IRREGULAR_BASE.get(base, base)
+    if w.endswith("ied"):
+        w = w[:-3] + "y"
+    elif w.endswith(("ed", "es")) and len(w) > 4:
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        w = w[:-1]
+    return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+
+_WH_ROLE_CONFLICTS = {("subj", "obj"), ("subj", "objp"), ("subj", "pas"), ("pas", "objp")}
+
+
+def _wh_role_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """The question word plays another role for the same verb: subject vs object ("Who manages Bob?" /
+    "Who does Bob manage?"), or a preposition moved across the entity ("Who works for Alice?" / "Who does
+    Alice work for?", "What is made of steel?" / "What is steel made of?"). A passive subject is the
+    active object ("What is included in X?" = "What does X include?")."""
+    ra = {tuple(x.split(":", 1)) for x in a}
+    rb = {tuple(x.split(":", 1)) for x in b}
+    return any(va == vb and ((ka, kb) in _WH_ROLE_CONFLICTS or (kb, ka) in _WH_ROLE_CONFLICTS)
+               for ka, va in ra for kb, vb in rb)
+
+
+def _cmp_opposed(x: str, y: str) -> bool:
+    x, y = x.lstrip("~"), y.lstrip("~")
+    for lo, hi in L.OPPOSED_ORDERS:
+        if (x in lo and y in hi) or (x in hi and y in lo):
+            return True
+    if x.startswith("adj:") and y.startswith("adj:"):
+        (_, ax, px), (_, ay, py) = x.split(":"), y.split(":")
+        return ax == ay and px != py
+    return False
+
+
+def _comparative_conflict(a: Slots, b: Slots) -> bool:
+    """Bounds on a quantity ("under $50", "at least 3", "cheaper than $1,000") and superlatives must be the
+    same on both sides. A loose relation (``~``: a time order or minimum/maximum without a quantity, an
+    unbound "higher") may be on one side only ("after moving" / "I moved, ..."), but never opposed by the
+    other side ("before" / "after", "higher" / "lower", "higher" / "went down")."""
+    if _multiset_equal(a.comparative, b.comparative):
+        return False
+    strict_a = [x for x in a.comparative if not x.startswith("~")]
+    strict_b = [x for x in b.comparative if not x.startswith("~")]
+    if not _multiset_equal(strict_a, strict_b):
+        return True
+    for xs, ys, other in ((a.comparative, b.comparative, b), (b.comparative, a.comparative, a)):
+        for x in xs:
+            if not x.startswith("~"):
+                continue
+            if any(_cmp_opposed(x, y) for y in ys):
+                return True
+            if x.startswith("~adj:") and x not in ys:
+                # an unbound "higher"/"more" on one side only: the other side must say it with a verb
+                # ("my bill went up" / "why is my bill higher"), never the opposite
+                sign = x[-1]
+                poles = {p.split(":", 1)[1] for p in other.polarity if p.split(":", 1)[0] in ("amount", "trend")}
+                if poles != {sign}:
+                    return True
+    return False
 
 
 def _negation_moved(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -309,3 +309,59 @@ def test_bits_and_bytes_keep_their_case_in_the_exact_key():
     assert normalize_text("100 Mbps") != normalize_text("100 MBps")
     assert normalize_text("16 Gb") != normalize_text("16 GB")
     assert normalize_text("16GB RAM") == normalize_text("16gb ram")
+
+
+# --- heldout7: the question word's role, and comparatives as bounds vs relations ---------------------------
+
+@pytest.mark.parametrize("a, b", [
+    ("Who reports to Dana Kim?", "Who does Dana Kim report to?"),
+    ("Who does Alice work for?", "Who works for Alice?"),
+    ("Which team does Alice work for?", "Which team works for Alice?"),
+    ("What is steel made of?", "What is made of steel?"),
+    ("Who does Bob manage?", "Who manages Bob?"),
+    ("What does the error cause?", "What causes the error?"),
+    ("Who approved my request?", "Who did my request approve?"),
+])
+def test_wh_role_reversed(a, b):
+    assert compare_slots(extract_slots(a), extract_slots(b), similarity=0.98) == "direction"
+    assert compare_slots(extract_slots(b), extract_slots(a), similarity=0.98) == "direction"
+
+
+@pytest.mark.parametrize("a, b", [
+    ("What's included in the Pro plan?", "What does the Pro plan include?"),
+    ("Who is managed by Bob?", "Who does Bob manage?"),
+    ("What is the Eiffel Tower made of?", "What material is the Eiffel Tower made from?"),
+    ("Who reports to Dana Kim?", "Who are Dana Kim's direct reports?"),
+])
+def test_wh_role_paraphrases(a, b):
+    assert compare_slots(extract_slots(a), extract_slots(b), similarity=0.95) is None
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Can't log in after resetting my password", "I reset my password and now I can't sign in"),
+    ("I moved, how do I update the address on my driver's license?",
+     "How do I change my address on my driver's license after moving?"),
+    ("Does my insurance cover physical therapy after knee surgery?",
+     "Will physical therapy following my knee surgery be covered by my insurance?"),
+    ("My bill went up by $10 this month, why?", "Why is this month's bill ten dollars higher?"),
+    ("What GPA do I need to stay on the dean's list?", "To remain on the dean's list, what's the minimum GPA?"),
+])
+def test_loose_relations_on_one_side(a, b):
+    assert compare_slots(extract_slots(b), extract_slots(a), similarity=0.9) is None
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Can I pay after delivery?", "Can I pay before delivery?"),
+    ("Do I need to fast before the blood test?", "Do I need to fast after the blood test?"),
+    ("Why is my bill higher this month?", "Why is my bill lower this month?"),
+    ("Why did my bill go up?", "Why is my bill lower?"),
+    ("What's the minimum balance?", "What's the maximum balance?"),
+    ("Products under $20", "Products over $20"),
+    ("Employees with at least 5 years of tenure", "Employees with at most 5 years of tenure"),
+    ("Orders before March 5", "Orders after March 5"),
+    ("Is the minimum deposit $500?", "Is the deposit $500?"),
+    ("Is the price higher on weekends?", "Is the price on weekends?"),
+])
+def test_bounds_and_opposed_relations_refused(a, b):
+    assert compare_slots(extract_slots(a), extract_slots(b), similarity=0.95) is not None
+    assert compare_slots(extract_slots(b), extract_slots(a), similarity=0.95) is not None

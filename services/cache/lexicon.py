@@ -77,6 +77,8 @@ UNIT_WORDS = {
     "kg": "kg", "kgs": "kg", "kilogram": "kg", "kilograms": "kg", "kilo": "kg", "kilos": "kg",
     "g": "g", "gram": "g", "grams": "g", "lb": "lb", "lbs": "lb", "oz": "oz", "ounce": "oz",
     "ounces": "oz", "ton": "t", "tons": "t", "tonne": "t", "tonnes": "t",
+    "mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "µg": "mcg", "microgram": "mcg",
+    "micrograms": "mcg",
     # temperature
     "celsius": "C", "°c": "C", "fahrenheit": "F", "°f": "F", "degree": "deg", "degrees": "deg",
     # durations
@@ -141,7 +143,16 @@ HOLIDAYS = {
     ("cyber", "monday"): "cyber_monday", ("boxing", "day"): "boxing_day", ("halloween",): "halloween",
     ("labor", "day"): "labor_day", ("labour", "day"): "labor_day", ("memorial", "day"): "memorial_day",
     ("independence", "day"): "independence_day", ("valentine's", "day"): "valentines",
+    ("christmas", "day"): "christmas", ("halloween", "day"): "halloween", ("new", "years", "day"): "new_years_day",
 }
+# Holidays on a fixed calendar day: the same date as "December 25" (slots claim them as that date).
+FIXED_HOLIDAYS = {"christmas": "12-25", "christmas_eve": "12-24", "new_years_eve": "12-31",
+                  "new_years_day": "01-01", "halloween": "10-31", "valentines": "02-14"}
+# Times of day and calendar periods: "every evening" and "in the evening" are the same habit, not a scope.
+HABITUAL_NOUNS = {"morning", "afternoon", "evening", "night", "weekend", "weekday", "day", "week", "month",
+                  "year", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+# Named codes written with parentheses or as a number with a letter ("401(k)" = "401k", not 401,000).
+NAMED_CODES = {"401k": "401K", "403b": "403B", "457b": "457B", "529": "529"}
 
 # --- negation ------------------------------------------------------------------------------------
 
@@ -434,7 +445,8 @@ DURATION_UNITS = {"minutes", "hours", "days", "weeks", "months", "years", "night
 CLAUSE_STARTS = {"it", "it's", "its", "the", "my", "our", "your", "their", "his", "her", "i", "i've", "we",
                  "we've", "you", "you've", "they", "he", "she", "this", "that", "someone", "everything"}
 HOW_QUALIFIERS = {"much": "how_much", "many": "how_much", "long": "how_long", "often": "how_often",
-                  "far": "how_far", "old": "how_old", "big": "how_big", "soon": "how_soon"}
+                  "frequently": "how_often", "far": "how_far", "old": "how_old", "big": "how_big",
+                  "soon": "how_soon"}
 
 # --- frame normalisation ---------------------------------------------------------------------------
 

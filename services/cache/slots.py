@@ -49,6 +49,10 @@ _TOKEN_RE = re.compile(
     """,
     re.X,
 )
+_PAREN_CODE_RE = re.compile(r"\b(\d{3})\s?\(([a-z])\)", re.I)
+_NUM_HYPHEN_UNIT_RE = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|sixty|ninety)"
+    r"-(nights?|days?|weeks?|months?|years?|hours?|minutes?|mg|ml|kg|lbs?|km|miles?|inch|foot|feet|gb|tb)\b", re.I)
 _NUM_RE = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 _NUM_SUFFIX_RE = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)([a-z%°]+\d?)$")
 _ORDINAL_RE = re.compile(r"^(\d+)(st|nd|rd|th)$")
@@ -151,6 +155,8 @@ class _Extractor:
 
     def tokenize(self) -> None:
         t = unicodedata.normalize("NFKC", self.text).replace("\u2019", "'").replace("\u2018", "'")
+        t = _PAREN_CODE_RE.sub(r"\1\2", t)  # "401(k)" -> "401k"
+        t = _NUM_HYPHEN_UNIT_RE.sub(r"\1 \2", t)  # "3-night", "three-night", "12-month" -> "3 night"
         prev_end = True
         for m in _TOKEN_RE.finditer(t):
             raw = m.group(0)
@@ -351,7 +357,8 @@ class _Extractor:
             # holidays
             hol = self.match_phrase(i, {k: v for k, v in L.HOLIDAYS.items()}, max_len=3)
             if hol:
-                self.claim(i, hol[0], "date", "hol:" + hol[1])
+                fixed = L.FIXED_HOLIDAYS.get(hol[1])
+                self.claim(i, hol[0], "date", f"d:--{fixed}" if fixed else "hol:" + hol[1])
                 continue
             m = _ISO_DATE_RE.match(low)
             if m:
@@ -441,6 +448,10 @@ class _Extractor:
                     continue
             if low in L.FREQUENCY_WORDS:
                 self.claim(i, i + 1, "date", "per:" + L.FREQUENCY_WORDS[low])
+                continue
+            if low == "every" and self.low(i + 1) == "other" and self.low(i + 2) in L.PERIOD_UNITS \
+                    and self.low(i + 2) in L.UNIT_WORDS and self.free(i + 1, i + 2):
+                self.claim(i, i + 3, "number", f"2|{L.UNIT_WORDS[self.low(i + 2)]}")  # = "every two weeks"
                 continue
             if low in ("per", "a", "an", "each", "every") and self.low(i + 1) in L.PERIOD_UNITS \
                     and not self.low(i + 1).endswith("s") and self.free(i + 1):
@@ -539,6 +550,10 @@ class _Extractor:
                     self.claim(i, end, "number", f"{_fmt(value)}|{cur[1]}")
                     i = end
                     continue
+            if self.toks[i].low in L.NAMED_CODES and self.toks[i].low[-1].isalpha():
+                self.claim(i, i + 1, "code", L.NAMED_CODES[self.toks[i].low])  # "401k"
+                i += 1
+                continue
             # ordinals: "3rd", "21st"
             m = _ORDINAL_RE.match(self.toks[i].low)
             if m:
@@ -552,6 +567,8 @@ class _Extractor:
                     after = self.unit_at(end, after_number=True)
                     if after:
                         end, unit = after
+                if unit == "mo" and value >= 12 and value % 12 == 0:
+                    value, unit = value / 12, "y"  # "a 12-month CD" = "a one-year CD"
                 self.claim(i, end, "number", f"{_fmt(value)}|{unit or ''}")
                 i = end
                 continue
@@ -713,6 +730,8 @@ class _Extractor:
                 continue
             if wh is None:
                 continue
+            if wh in ("when", "where") and not tk.sent_start and self._asked_before(i):
+                continue  # "Why was I charged when my order was over $35?": a conjunction, not the question
             if wh == "how" and self.low(i + 1) == "many" and self.low(i + 2) in L.DURATION_UNITS \
                     and self.free(i + 1, i + 2):
                 self.claim(i, i + 2, "wh", "how_long")  # "how many days does it take" = "how long"
@@ -725,6 +744,15 @@ class _Extractor:
                 continue  # a verb in mid-sentence ("where can I find"), not the request itself
             else:
                 self.claim(i, i + 1, "wh", wh)
+
+    def _asked_before(self, i: int) -> bool:
+        """A why/how/who question word starts the sentence that ``i`` is in."""
+        k = i - 1
+        while k > 0 and not self.toks[k].sent_start:
+            k -= 1
+        o = self.owner[k] if k >= 0 else None
+        return k < i and o is not None and self.claims[o].slot == "wh" and self.claims[o].value in (
+            "why", "how", "who")
 
     def _locating(self, i: int) -> bool:
         """"how/where" + auxiliary + I/we + a verb that is done in a place in the product ("where can I
@@ -1614,8 +1642,8 @@ def _quant_conflict(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
     qy = {v.split(":", 1)[1] for v in y if v.startswith(("all:", "each:", "any:"))}
     for v in x:
         kind, _, noun = v.partition(":")
-        if kind not in ("all", "each", "any") or noun in qy:
-            continue
+        if kind not in ("all", "each", "any") or noun in qy or noun in L.HABITUAL_NOUNS:
+            continue  # "every evening" / "in the evening"
         if f"poss:{noun}" in y and f"poss:{noun}" not in x:
             return True
         if kind in ("all", "each") and f"sgd:{noun}" in y:

@@ -148,6 +148,17 @@ HOLIDAYS = {
 # Holidays on a fixed calendar day: the same date as "December 25" (slots claim them as that date).
 FIXED_HOLIDAYS = {"christmas": "12-25", "christmas_eve": "12-24", "new_years_eve": "12-31",
                   "new_years_day": "01-01", "halloween": "10-31", "valentines": "02-14"}
+# US state abbreviations after "City,": "Portland, OR" = "Portland, Oregon" (slots.pass_entities).
+US_STATES = dict(zip(
+    "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny nc nd oh "
+    "ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc".split(),
+    ["alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware", "florida",
+     "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine",
+     "maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska",
+     "nevada", "new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota", "ohio",
+     "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee",
+     "texas", "utah", "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming",
+     "district of columbia"]))
 # Times of day and calendar periods: "every evening" and "in the evening" are the same habit, not a scope.
 HABITUAL_NOUNS = {"morning", "afternoon", "evening", "night", "weekend", "weekday", "day", "week", "month",
                   "year", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -210,7 +221,8 @@ COMPARATIVE_WORDS = {
     "newest": "sup:time:max", "latest": "sup:time:max", "last": "sup:time:max", "recent": "sup:time:max",
     "youngest": "sup:age:min",
     "largest": "sup:size:max", "biggest": "sup:size:max", "smallest": "sup:size:min",
-    "highest": "sup:level:max", "lowest": "sup:level:min", "top": "sup:rank:max", "bottom": "sup:rank:min",
+    "highest": "sup:level:max", "lowest": "sup:level:min", "top": "sup:quality:max",
+    "bottom": "sup:quality:min",
     "fastest": "sup:speed:max", "quickest": "sup:speed:max", "slowest": "sup:speed:min",
     "best": "sup:quality:max", "worst": "sup:quality:min", "greatest": "sup:quality:max",
     "longest": "sup:length:max", "shortest": "sup:length:min", "heaviest": "sup:weight:max",
@@ -279,7 +291,8 @@ POLARITY_WORDS = {
     "withdrew": ("cash", "out"), "withdrawal": ("cash", "out"),
     "send": ("xfer", "out"), "sent": ("xfer", "out"), "email": ("xfer", "out"), "receive": ("xfer", "in"),
     "received": ("xfer", "in"), "incoming": ("xfer", "in"), "outgoing": ("xfer", "out"),
-    "inbound": ("xfer", "in"), "outbound": ("xfer", "out"),
+    "inbound": ("xfer", "in"), "outbound": ("xfer", "out"), "sending": ("xfer", "out"), "sends": ("xfer", "out"),
+    "receiving": ("xfer", "in"), "receives": ("xfer", "in"),
     "open": ("state", "open"), "reopen": ("state", "open"), "close": ("state", "closed"),
     "closed": ("state", "closed"),
     "succeed": ("outcome", "+"), "succeeded": ("outcome", "+"), "successful": ("outcome", "+"),

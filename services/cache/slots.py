@@ -638,7 +638,8 @@ class _Extractor:
         Comparatives of a quality not bound by "than N" ("higher", "faster") are loose as well."""
         if value.startswith("adj:"):
             return "~" + value  # "ten dollars higher": the amount of change, not a bound (that is "than N")
-        if not (value in L.TIME_ORDER or value in ("ge", "le") and self.low(i) in L.EXTREMUM_WORDS):
+        if not (value in L.TIME_ORDER or value == "between"
+                or value in ("ge", "le") and self.low(i) in L.EXTREMUM_WORDS):
             return value
         k, hops = j, 0
         while k < len(self.toks) and hops < 3 and (self.owner[k] is None and self.toks[k].low in
@@ -781,6 +782,12 @@ class _Extractor:
                     if key in L.GAZETTEER_NEEDS_CAPITAL and not self.toks[i].text[:1].isupper():
                         continue
                     self.claim(i, i + size, "entity", key)
+        # "Portland, OR": a state abbreviation after "City," is the state's name
+        for i in range(2, n):
+            tk = self.toks[i]
+            if self.free(i) and tk.text.isupper() and len(tk.text) == 2 and tk.low in L.US_STATES \
+                    and self.toks[i - 1].low == "," and self.toks[i - 2].text[:1].isupper():
+                self.claim(i, i + 1, "entity", L.US_STATES[tk.low])
         # shape: capitalised names mid-sentence, CamelCase, ACRONYMS
         i = 0
         while i < n:
@@ -1065,7 +1072,8 @@ class _Extractor:
 
     def _participle(self, j: int) -> bool:
         w = self.toks[j].low
-        return self._slot_at(j) in (None, "polarity") and (w.endswith("ed") or w in _IRREGULAR_BASE and w not in ("did", "went"))
+        return self._slot_at(j) in (None, "polarity") and (
+            w.endswith("ed") or w in _IRREGULAR_BASE and w not in ("did", "went"))
 
     def frame(self) -> tuple[str, ...]:
         out: list[str] = []

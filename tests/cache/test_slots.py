@@ -371,7 +371,8 @@ def test_bounds_and_opposed_relations_refused(a, b):
     ("Why is my internet so slow in the evening?", "my internet gets really slow every evening, why?"),
     ("Does the company match 401(k) contributions?", "Does the company match 401k contributions?"),
     ("How often should I take 5 mg of amlodipine?", "How frequently do I take amlodipine 5mg?"),
-    ("Can I set up a recurring $200 transfer every two weeks?", "Can I set up a recurring $200 transfer every other week?"),
+    ("Can I set up a recurring $200 transfer every two weeks?",
+     "Can I set up a recurring $200 transfer every other week?"),
     ("Is the Eiffel Tower open on Christmas Day?", "Is the Eiffel Tower open on December 25?"),
     ("Is breakfast included in my 3-night booking?", "Is breakfast included in my three-night booking?"),
     ("What's the rate on the 12-month CD?", "What's the rate on the one-year CD?"),
@@ -393,3 +394,27 @@ def test_heldout7_formats_and_habits(a, b):
 ])
 def test_heldout7_formats_still_refuse(a, b):
     assert compare_slots(extract_slots(b), extract_slots(a), similarity=0.95) is not None
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Flights from Portland, Oregon to Denver", "flights to Denver from Portland, OR"),
+    ("Best hiking trails near Boulder, CO", "Top hiking trails near Boulder, Colorado"),
+    ("What's the fee for sending $50 abroad?", "What's the fee to send $50 abroad?"),
+])
+def test_states_top_between_sending(a, b):
+    assert compare_slots(extract_slots(b), extract_slots(a), similarity=0.9) is None
+
+
+def test_between_without_quantities_is_a_loose_relation():
+    a = extract_slots("What's the difference between a Roth IRA and a traditional IRA?")
+    b = extract_slots("traditional IRA vs Roth IRA - how do they differ?")
+    assert compare_slots(b, a, similarity=0.96) != "comparative"  # ("they" is still a person slot)
+
+
+def test_states_top_between_still_refuse():
+    assert compare_slots(extract_slots("Flights from Portland, OR"), extract_slots("Flights from Portland, ME")) \
+        == "entity"
+    assert compare_slots(extract_slots("the top rated hotels"), extract_slots("the worst rated hotels")) \
+        == "comparative"
+    assert compare_slots(extract_slots("orders between $5 and $10"), extract_slots("orders of $5 and $10")) \
+        is not None

@@ -1550,7 +1550,7 @@ def compare_slots(a: Slots, b: Slots, similarity: float | None = None) -> str | 
         return "direction"  # "Who reports to Dana?" / "Who does Dana report to?"
     if not _person_equal(a.person, b.person):
         return "person"
-    if set(a.scope) != set(b.scope):
+    if set(a.scope) != set(b.scope) and not _default_org(a, b) and not _default_org(b, a):
         return "scope"
     if set(a.role) != set(b.role):
         return "role"
@@ -1581,6 +1581,14 @@ def _verb_key(base: str) -> str:
 
 
 _WH_ROLE_CONFLICTS = {("subj", "obj"), ("subj", "objp"), ("subj", "pas"), ("pas", "objp")}
+
+
+def _default_org(a: Slots, b: Slots) -> bool:
+    """"the company" in ``a`` where ``b`` names nobody (no person, no scope): the employer is the default
+    ("How long is paternity leave here?" / "How many weeks of paternity leave does the company give?").
+    Against "my" it is another owner ("the company's calendar" / "my calendar")."""
+    return set(a.scope) == {"org"} and not b.scope and not b.person and not a.person \
+        and not any(q.startswith("poss:") for q in a.quant)  # "the company's invoices": an owner
 
 
 def _wh_role_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

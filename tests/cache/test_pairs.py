@@ -10,6 +10,11 @@ and rephrasing work, so it is seen as well. heldout6 (104 near-miss / 56 paraphr
 author) scored 4 false hits and 37/56 paraphrases at its first look; those four false hits motivated the
 clause-negation, bit/byte case, quantifier-scope, participant-order, tense and modality checks, so it is seen
 too. Its paraphrase rate is below the 80% bar: asserted as a floor at what was measured, not at the bar.
+heldout7 (120 near-miss / 62 paraphrase pairs, an independent author) scored 1 false hit and 33/62 = 53.2%
+paraphrases at its first look; the false hit (the question word's role: "Who reports to Dana Kim?" / "Who does
+Dana Kim report to?") and its miss classes (one-sided time orders and minimum/maximum, "every evening",
+"401(k)", "5mg", "every other week", "Christmas Day", "12-month", "the company" as the default employer)
+motivated the next round, so it is seen too; its floor is what was measured after that round, below the bar.
 None of these is a clean held-out any more."""
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ import pytest
 
 from tests.cache.eval_pairs import load_pairs, score
 
-SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
 # paraphrase hits measured at DEFAULT_THRESHOLD (hits, pairs)
 PARAPHRASE_FLOOR = {"tune": (48, 55), "dev": (25, 30), "heldout": (24, 27), "heldout2": (27, 30),
                     "heldout3": (40, 46), "heldout4": (42, 52), "heldout5": (32, 34),
-                    "heldout6": (37, 56)}
-BELOW_BAR = {"heldout6"}  # measured below the 80% target: the floor is the measurement
+                    "heldout6": (39, 56), "heldout7": (49, 62)}
+BELOW_BAR = {"heldout6", "heldout7"}  # measured below the 80% target: the floor is the measurement
 
 
 @pytest.fixture(scope="module")

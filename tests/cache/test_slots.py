@@ -418,3 +418,13 @@ def test_states_top_between_still_refuse():
         == "comparative"
     assert compare_slots(extract_slots("orders between $5 and $10"), extract_slots("orders of $5 and $10")) \
         is not None
+
+
+def test_the_company_is_the_default_employer_only_when_nobody_else_is_named():
+    def cmp(a, b):
+        return compare_slots(extract_slots(b), extract_slots(a), similarity=0.9)
+    assert cmp("How long is paternity leave here?", "How many weeks of paternity leave does the company give?") is None
+    assert cmp("Does the company match 401(k) contributions?", "Is there an employer 401k match?") is None
+    assert cmp("Show the company's holiday calendar", "Show my holiday calendar") is not None
+    assert cmp("Show all of the company's invoices", "Show invoices") is not None
+    assert cmp("What's the limit on my personal account?", "What's the limit on my business account?") is not None

@@ -265,6 +265,29 @@ def _sub_segment(folded: str, offsets: tuple[int, ...] | None, a: int, b: int, o
     return Segment(folded[a:b], origin, (offsets[a], offsets[b - 1] + 1), offsets[a:b])
 
 
+_LEET_WINDOW = 60  # characters of context kept on each side of a de-leeted word
+
+
+def _deleet_windows(folded: str, offsets: tuple[int, ...] | None, n: int) -> list[Segment]:
+    """``1gn0r3``-style words spelled out, as segments of the text around them only: an e-mail address or a
+    ``v2`` in a long prompt would otherwise make every pattern scan the whole text a second time. De-leeting keeps
+    the length, so the folded text's offsets still apply."""
+    changed = [m.span() for m in _LEETWORD.finditer(folded) if m.group(0).translate(_LEET) != m.group(0)]
+    if not changed:
+        return []
+    deleeted = _LEETWORD.sub(lambda m: m.group(0).translate(_LEET), folded)
+    windows: list[list[int]] = []
+    for a, b in changed:
+        a, b = max(0, a - _LEET_WINDOW), min(len(folded), b + _LEET_WINDOW)
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], b)
+        else:
+            windows.append([a, b])
+    if len(windows) == 1 and windows[0] == [0, len(folded)]:
+        return [Segment(deleeted, "deleet", (0, n), offsets)]
+    return [_sub_segment(deleeted, offsets, a, b, "deleet") for a, b in windows]
+
+
 def normalize(text: str, *, decode: bool = True, _depth: int = 0) -> list[Segment]:
     """All segments of ``text`` to scan for injections (see module doc); the first is the folded text."""
     folded, offsets = fold(text)
@@ -287,8 +310,7 @@ def normalize(text: str, *, decode: bool = True, _depth: int = 0) -> list[Segmen
         despaced, offs = _remove_with_offsets(folded, offsets, re.compile(r"(?<=\b\w)[ .\-_*|/](?=\w\b)"))
         segments.append(Segment(despaced, "despaced", (0, n), offs))
     if _LEETWORD.search(folded):
-        segments.append(Segment(_LEETWORD.sub(lambda m: m.group(0).translate(_LEET), folded), "deleet",
-                                (0, n), offsets))
+        segments += _deleet_windows(folded, offsets, n)
     if decode and _depth < 2:
         blobs = decode_blobs(text)
         tags = "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)

@@ -15,7 +15,9 @@ paraphrases at its first look; the false hit (the question word's role: "Who rep
 Dana Kim report to?") and its miss classes (one-sided time orders and minimum/maximum, "every evening",
 "401(k)", "5mg", "every other week", "Christmas Day", "12-month", "the company" as the default employer)
 motivated the next round, so it is seen too; its floor is what was measured after that round, below the bar.
-None of these is a clean held-out any more."""
+heldout8 (110 single-token near-miss / 60 paraphrase pairs, a fourth independent author) was measured once after
+that round and not worked on: 0/110 false hits, 38/60 = 63.3% paraphrases (13 of its 22 misses are below the 0.75
+similarity threshold). It is the cleanest estimate of what the cache does on someone else's queries."""
 
 from __future__ import annotations
 
@@ -23,12 +25,13 @@ import pytest
 
 from tests.cache.eval_pairs import load_pairs, score
 
-SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
+SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")
 # paraphrase hits measured at DEFAULT_THRESHOLD (hits, pairs)
 PARAPHRASE_FLOOR = {"tune": (48, 55), "dev": (25, 30), "heldout": (24, 27), "heldout2": (27, 30),
                     "heldout3": (40, 46), "heldout4": (42, 52), "heldout5": (32, 34),
-                    "heldout6": (39, 56), "heldout7": (49, 62)}
-BELOW_BAR = {"heldout6", "heldout7"}  # measured below the 80% target: the floor is the measurement
+                    "heldout6": (39, 56), "heldout7": (49, 62), "heldout8": (38, 60)}
+# measured below the 80% target: the floor is the measurement
+BELOW_BAR = {"heldout6": 0.66, "heldout7": 0.66, "heldout8": 0.63}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,7 @@ def test_paraphrases_hit(scores, split):
     s = scores[split]
     hits, n = PARAPHRASE_FLOOR[split]
     assert s.n_paraphrase == n >= 25
-    assert s.paraphrase_hit_rate >= (0.66 if split in BELOW_BAR else 0.80)
+    assert s.paraphrase_hit_rate >= BELOW_BAR.get(split, 0.80)
     assert s.n_paraphrase - len(s.paraphrase_misses) >= hits, \
         [(r["a"], r["b"], r["reason"]) for r in s.paraphrase_misses]
 

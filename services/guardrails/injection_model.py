@@ -3,18 +3,17 @@
 Patterns (``injection.py``) catch the phrasings they were written for; new phrasings of the same intents need a
 model that generalises from examples. This one is small enough for the 5 ms input budget:
 
-* **Word-piece n-grams.** The normalised segments of the text (folded, decoded, de-spaced; see ``normalize.py``
-  and :func:`classifier_texts`)
-  are tokenised with the MiniLM word-piece vocabulary (multilingual enough for German, French, Spanish and Chinese
-  characters) and every unigram, bigram and trigram of token ids is hashed into :data:`N_BUCKETS` buckets;
-  presence features, scaled by ``1/sqrt(count)``.
+* **Word-piece n-grams.** The normalised segments of the text (folded, decoded, de-spaced; ``normalize.py``,
+  :func:`classifier_texts`) are tokenised with the MiniLM word-piece vocabulary (multilingual enough for German,
+  French, Spanish and Chinese characters) and every unigram, bigram and trigram of token ids is hashed into
+  :data:`N_BUCKETS` buckets; presence features, scaled by ``1/sqrt(count)``.
 * **The request embedding** (384 floats), already computed once per request for retrieval and the cache.
 
 ``logit = w_tokens · x + w_embedding · e + b``; a second model without the embedding serves callers that have
 no vector. Both are trained by :func:`train` (numpy, class-balanced, L2, Adam) and stored in
 ``data/injection_model.npz`` (non-zero weights only). Retrain with ``python -m services.guardrails.injection_model``
-(see :func:`main`); the training sources are listed there. Scoring one 1 KB prompt costs ~0.2-0.4 ms on top of
-normalisation.
+(see :func:`main`); the training sources are listed there. Scoring one 1 KB prompt costs ~0.5 ms on top of
+normalisation (mostly tokenising).
 """
 
 from __future__ import annotations

@@ -104,6 +104,11 @@ def americanize(word: str) -> str:
 # Open spellings of closed compounds, joined at tokenisation so every slot pass sees one word
 # ("user name" must not produce the role "user"). Any other open/closed pair is merged by the guard.
 COMPOUNDS = {
+    # one thing under several names: a promo code is a coupon, 2FA is two-factor authentication
+    ("promo", "code"): "coupon", ("promo", "codes"): "coupons", ("promotional", "code"): "coupon",
+    ("discount", "code"): "coupon", ("discount", "codes"): "coupons", ("coupon", "code"): "coupon",
+    ("two-factor", "authentication"): "2fa", ("two-factor", "auth"): "2fa", ("2-factor", "authentication"): "2fa",
+    ("two-factor", "verification"): "2fa", ("support", "ticket"): "ticket", ("support", "tickets"): "tickets",
     ("user", "name"): "username", ("user", "names"): "usernames", ("user", "id"): "userid",
     ("pass", "word"): "password", ("pass", "code"): "passcode", ("voice", "mail"): "voicemail",
     ("web", "site"): "website", ("web", "sites"): "websites", ("home", "page"): "homepage",
@@ -180,6 +185,11 @@ IDIOMS = {
     ("so", "far"): "now", ("best", "way"): "way", ("easiest", "way"): "way", ("simplest", "way"): "way",
     ("right", "way"): "way", ("proper", "way"): "way", ("correct", "way"): "way",
     ("recommended", "way"): "way",
+    # "how come my bill went up" asks why
+    ("how", "come"): "why",
+    # "is the code still valid" = "does the code still work"; "any update on ticket X" asks its status
+    ("still", "valid"): "valid", ("still", "work"): "valid", ("still", "works"): "valid",
+    ("any", "update"): "status", ("any", "updates"): "status",
 }
 
 # A noun/verb homograph read as the verb when it is followed by a determiner and preceded by a subject,

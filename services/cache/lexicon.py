@@ -191,7 +191,7 @@ COMPARATIVE_PHRASES = {
     ("at", "least"): "ge", ("no", "less", "than"): "ge", ("not", "less", "than"): "ge",
     ("or", "more"): "ge", ("and", "up"): "ge", ("and", "above"): "ge", ("or", "above"): "ge",
     ("at", "most"): "le", ("no", "more", "than"): "le", ("not", "more", "than"): "le",
-    ("up", "to"): "le", ("or", "less"): "le", ("or", "fewer"): "le", ("and", "below"): "le",
+    ("up", "to"): "upto", ("or", "less"): "le", ("or", "fewer"): "le", ("and", "below"): "le",
     ("and", "under"): "le", ("or", "below"): "le",
     ("more", "than"): "gt", ("greater", "than"): "gt", ("in", "excess", "of"): "gt",
     ("higher", "than"): "gt", ("larger", "than"): "gt", ("bigger", "than"): "gt",
@@ -206,10 +206,13 @@ COMPARATIVE_PHRASES = {
 # Time orders and extremum words: loose relations unless a quantity is attached (slots._loose).
 TIME_ORDER = {"before", "after", "since", "until"}
 EXTREMUM_WORDS = {"minimum", "min", "maximum", "max"}
-OPPOSED_ORDERS = (({"before", "until"}, {"after", "since"}), ({"gt", "ge"}, {"lt", "le"}))
+OPPOSED_ORDERS = (({"before", "until"}, {"after", "since"}), ({"gt", "ge"}, {"lt", "le", "within", "upto"}))
+# "within 10 km" asks what "less than 10 km" or "up to 10 km" asks (slots._bounds_aligned); "up to 10 users"
+# is a capacity, asked as well by "ten users" when the other query has no bound at all.
+ORDER_BOUNDS = {"gt", "ge", "lt", "le", "within", "upto", "eq", "approx", "between"}
 # Operators that are comparative only in front of a quantity ("over $50", not "over the weekend").
 QUANTITY_OPERATORS = {"over": "gt", "above": "gt", "exceeding": "gt", "exceeds": "gt", "beyond": "gt",
-                      "under": "lt", "below": "lt", "beneath": "lt", "within": "le", "around": "approx",
+                      "under": "lt", "below": "lt", "beneath": "lt", "within": "within", "around": "approx",
                       "about": "approx", "approximately": "approx", "roughly": "approx", "nearly": "approx",
                       "almost": "approx"}
 COMPARATIVE_WORDS = {
@@ -562,7 +565,9 @@ SYNONYMS.update({
     # "make/place an order", "make a claim" = create/submit one ("make" is never a filler here)
     "make": "create", "made": "create", "placed": "create", "create": "create",
     "late": "delay", "delayed": "delay", "overdue": "delay", "forgot": "forget", "forgotten": "forget",
-    "remote": "remotely",
+    "remote": "remotely", "extension": "extend",
+    # "two more / additional lines" = "2 extra lines" ("more" after a number is no comparative)
+    "more": "extra", "additional": "extra",
     # "use / apply / redeem a code", "data usage" = "data used"; "help me understand X" = "explain X"
     "use": "apply", "used": "apply", "usage": "apply", "redeem": "apply", "understand": "explain",
 })
@@ -599,3 +604,8 @@ ANY_EXISTENTIAL = {"there", "have", "has", "had", "get", "got", "is", "are", "an
                    "see", "find", "need", "want", "know", "of", "for", "with", "in", "on", "at", "about", "if",
                    "charge", "fee", "fees", "cost", "costs"}
 CLAUSE_BREAKS = {"but", "and", "while", "although", "though", "whereas", "yet", "because", ",", ";", "however"}
+# A label in front of a code ("booking reference XK7Q2P", "order number #123"): the code names the thing.
+CODE_LABELS = {"reference", "ref", "number", "no", "id", "code", "#"}
+# "the lowest fare / price / cost" is "the cheapest" (slots.pass_comparatives); not "rate" or "fee": "the
+# highest fees" and "the highest rates" are not "the most expensive"
+PRICE_NOUNS = {"fare", "fares", "price", "prices", "cost", "costs"}

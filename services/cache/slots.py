@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from services.cache import canon as C
 from services.cache import lexicon as L
 
-SLOTS_VERSION = 6
+SLOTS_VERSION = 7
 
 _TOKEN_RE = re.compile(
     r"""
@@ -49,6 +49,7 @@ _TOKEN_RE = re.compile(
     """,
     re.X,
 )
+_MONTH_ABBR_DOT_RE = re.compile(r"\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.\s*(?=\d)", re.I)
 _PAREN_CODE_RE = re.compile(r"\b(\d{3})\s?\(([a-z])\)", re.I)
 _NUM_HYPHEN_UNIT_RE = re.compile(
     r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|sixty|ninety)"
@@ -157,6 +158,7 @@ class _Extractor:
         t = unicodedata.normalize("NFKC", self.text).replace("\u2019", "'").replace("\u2018", "'")
         t = _PAREN_CODE_RE.sub(r"\1\2", t)  # "401(k)" -> "401k"
         t = _NUM_HYPHEN_UNIT_RE.sub(r"\1 \2", t)  # "3-night", "three-night", "12-month" -> "3 night"
+        t = _MONTH_ABBR_DOT_RE.sub(r"\1 ", t)  # "Dec. 24th" -> "Dec 24th" (the dot ends no sentence)
         prev_end = True
         for m in _TOKEN_RE.finditer(t):
             raw = m.group(0)
@@ -622,6 +624,14 @@ class _Extractor:
                     and self.low(i - 1) not in _DETERMINERS:
                 self.claim(i, i + 1, "comparative", "~after")  # "therapy following my surgery"
                 continue
+            if low == "more" and self.low(i + 1) != "than" and i > 0 and self.owner[i - 1] is not None \
+                    and self.claims[self.owner[i - 1]].slot == "number":
+                continue  # "two more lines" = "2 extra lines": a count of additional things, not a comparison
+            if low in ("lowest", "highest") and self.toks[i + 1:i + 2] and self.toks[i + 1].base in L.PRICE_NOUNS \
+                    and self.free(i + 1):
+                # "the lowest fare / price" = "the cheapest"
+                self.claim(i, i + 2, "comparative", "sup:price:" + ("min" if low == "lowest" else "max"))
+                continue
             if low in L.COMPARATIVE_WORDS:
                 value = L.COMPARATIVE_WORDS[low]
                 bound = self._bound(i, value)
@@ -695,7 +705,18 @@ class _Extractor:
             if ph:
                 self.claim(i, ph[0], "polarity", ":".join(ph[1]))
                 continue
-            pol = L.POLARITY_WORDS.get(self.toks[i].low)
+            low = self.toks[i].low
+            pol = L.POLARITY_WORDS.get(low)
+            if pol is None and low.endswith("ing") and len(low) > 5:
+                # "adding two lines" = "add two lines": the -ing form of a polarity verb, unless another word
+                # of the query is on the same axis ("Is renting cheaper than buying?" keeps its order)
+                pol = next((L.POLARITY_WORDS[w] for w in C.verb_lemmas(low) if w in L.POLARITY_WORDS), None)
+                nxt = self.owner[i + 1] if i + 1 < len(self.toks) else None
+                has_object = self.low(i + 1) in _DETERMINERS | _POSSESSIVE_DETS or (
+                    nxt is not None and self.claims[nxt].slot == "number")
+                if pol and (not has_object or any(L.POLARITY_WORDS.get(tk.low, ("",))[0] == pol[0]
+                                                  for k, tk in enumerate(self.toks) if k != i)):
+                    pol = None
             if pol:
                 self.claim(i, i + 1, "polarity", ":".join(pol))
 
@@ -728,6 +749,14 @@ class _Extractor:
             if wh is None and tk.low in L.WHERE_VERBS and (tk.sent_start or self.low(i - 1) == "please") \
                     and i + 1 < len(self.toks) and self.low(i + 1) not in L.FUNCTION_WORDS:
                 self.claim(i, i + 1, "wh", HOW_OR_WHERE)  # "Track my order": "Where is my order?"
+                continue
+            if wh is None and tk.low in L.WHERE_VERBS and self.low(i - 1) == "you" \
+                    and self.low(i - 2) in ("can", "could", "would") and self.low(i + 1) not in L.FUNCTION_WORDS:
+                self.claim(i, i + 1, "wh", HOW_OR_WHERE)  # "Can you track order #884213?" = "Where is ..."
+                continue
+            if wh is None and tk.low == "check" and (tk.sent_start or self.low(i - 1) == "please") \
+                    and self.low(i + 1) in _DETERMINERS and self.low(i + 2) in ("status", "balance"):
+                self.claim(i, i + 1, "wh", "what")  # "Check the status of X" = "What's the status of X?"
                 continue
             if wh is None:
                 continue
@@ -1088,6 +1117,9 @@ class _Extractor:
             w = tk.low
             if w in L.FILLERS or tk.base in L.FILLERS:
                 continue
+            nxt = self.owner[i + 1] if i + 1 < len(self.toks) else None
+            if w in L.CODE_LABELS and nxt is not None and self.claims[nxt].slot == "code":
+                continue  # "booking reference XK7Q2P" = "booking XK7Q2P": the code names itself
             lem = _canonical_word(tk.low, tk.base)
             if lem in L.FILLERS:
                 continue
@@ -1403,6 +1435,12 @@ def _align(frame: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
     for t in frame:
         if t not in words:
             eq = FRAME_EQUIVALENTS.get(t)
+            if eq is None and t.startswith("<comparative:~adj:"):
+                # "why is my bill higher" / "how come my bill went up": the comparative said with a verb
+                # (_comparative_conflict has checked the sign)
+                eq = next((w for w in ("<polarity:trend:" + t[-2], "<polarity:amount:" + t[-2])
+                           if w + ">" in words), None)
+                eq = eq + ">" if eq else None
             if eq is not None and eq in words and eq not in frame:
                 t = eq
             elif not t.startswith("<"):
@@ -1622,6 +1660,7 @@ def _comparative_conflict(a: Slots, b: Slots) -> bool:
         return False
     strict_a = [x for x in a.comparative if not x.startswith("~")]
     strict_b = [x for x in b.comparative if not x.startswith("~")]
+    strict_a, strict_b = _bounds_aligned(strict_a, strict_b), _bounds_aligned(strict_b, strict_a)
     if not _multiset_equal(strict_a, strict_b):
         return True
     for xs, ys, other in ((a.comparative, b.comparative, b), (b.comparative, a.comparative, a)):
@@ -1638,6 +1677,23 @@ def _comparative_conflict(a: Slots, b: Slots) -> bool:
                 if poles != {sign}:
                     return True
     return False
+
+
+def _bounds_aligned(xs: list[str], ys: list[str]) -> list[str]:
+    """``xs`` with "within" and "up to" written as the bound ``ys`` uses: "within N" is "less than N"
+    against a strict bound and "at most N" otherwise; "up to N" is "at most N", and is dropped when
+    ``ys`` has no bound at all ("Does the plan support up to 10 users?" / "Can I have ten users?")."""
+    out: list[str] = []
+    unbounded = not any(y in L.ORDER_BOUNDS for y in ys)
+    for x in xs:
+        if x == "within":
+            x = "lt" if "lt" in ys and not {"le", "within", "upto"} & set(ys) else "le"
+        elif x == "upto":
+            if unbounded:
+                continue
+            x = "le"
+        out.append(x)
+    return out
 
 
 def _negation_moved(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

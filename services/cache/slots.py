@@ -169,6 +169,7 @@ class _Extractor:
             self.toks.append(_Tok(raw, low, base, prev_end, poss))
             prev_end = raw in _SENTENCE_END
         self._join_compounds()
+        self._deadline()
         self.owner = [None] * len(self.toks)
         # "How Do I Cancel My Subscription": capitalisation says nothing about names
         alpha = [tk for tk in self.toks if tk.text[:1].isalpha() and not tk.sent_start and tk.low != "i"]
@@ -177,6 +178,14 @@ class _Extractor:
         # "HOW DO I CHANGE MY EMAIL": a shouted query has no acronyms to find by shape
         shout = [tk for tk in alpha if tk.text.isupper() and len(tk.text) >= 2]
         self.shouting = len(alpha) >= 3 and len(shout) / len(alpha) > 0.7
+
+    def _deadline(self) -> None:
+        """"the last day to register / of enrollment" is the deadline, not a window ("the last day")."""
+        for k in range(len(self.toks) - 3):
+            if self.toks[k].low == "the" and self.toks[k + 1].low == "last" and self.toks[k + 2].low == "day" \
+                    and self.toks[k + 3].low in ("to", "of", "for"):
+                self.toks[k + 1:k + 3] = [_Tok("deadline", "deadline", "deadline", False, False)]
+                return
 
     def _join_compounds(self) -> None:
         """One token for an open compound ("user name" -> "username") or a phrasal verb ("take out" ->
@@ -1106,6 +1115,7 @@ class _Extractor:
 
     def frame(self) -> tuple[str, ...]:
         out: list[str] = []
+        slots_here = {c.slot for c in self.claims}
         for i, tk in enumerate(self.toks):
             o = self.owner[i]
             if o is not None:
@@ -1117,6 +1127,9 @@ class _Extractor:
             w = tk.low
             if w in L.FILLERS or tk.base in L.FILLERS:
                 continue
+            if w in ("convert", "conversion") and "unit" in slots_here and any(
+                    c.slot == "number" and c.value.split("|")[1] in _CURRENCY_CODES for c in self.claims):
+                continue  # "Convert 100 USD to EUR" = "How many euros is 100 US dollars?"
             nxt = self.owner[i + 1] if i + 1 < len(self.toks) else None
             if w in L.CODE_LABELS and nxt is not None and self.claims[nxt].slot == "code":
                 continue  # "booking reference XK7Q2P" = "booking XK7Q2P": the code names itself

@@ -28,7 +28,7 @@ from services.cache.store import MemoryStore  # noqa: E402
 DATA = Path(__file__).with_name("data")
 SPLITS = {"tune": ["pairs_tune.jsonl"], "dev": ["pairs_dev.jsonl"], "heldout": ["pairs_heldout.jsonl"],
           "heldout2": ["pairs_heldout2.jsonl"], "heldout3": ["pairs_heldout3.jsonl"],
-          "heldout4": ["pairs_heldout4.jsonl"], "heldout5": ["pairs_heldout5.jsonl"], "heldout6": ["pairs_heldout6.jsonl"], "heldout7": ["pairs_heldout7.jsonl"], "heldout8": ["pairs_heldout8.jsonl"],
+          "heldout4": ["pairs_heldout4.jsonl"], "heldout5": ["pairs_heldout5.jsonl"], "heldout6": ["pairs_heldout6.jsonl"], "heldout7": ["pairs_heldout7.jsonl"], "heldout8": ["pairs_heldout8.jsonl"], "heldout9": ["pairs_heldout9.jsonl"],
           "all": ["pairs_tune.jsonl", "pairs_dev.jsonl", "pairs_heldout.jsonl", "pairs_heldout2.jsonl"]}
 
 

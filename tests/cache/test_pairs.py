@@ -18,7 +18,10 @@ motivated the next round, so it is seen too; its floor is what was measured afte
 heldout8 (110 single-token near-miss / 60 paraphrase pairs, a fourth independent author) was measured once after
 that round (first look: 0/110 false hits, 38/60 = 63.3% paraphrases); its misses then motivated the heldout8
 round (within/up to bounds, "Dec. 24th", "two more", "how come", lowest fare, code labels, promo code = coupon,
-2FA, "can you track", "check the status", "the last day to" = deadline, "convert X to <currency>"), so it is seen too: now 0/110, 49/60. No split is a clean held-out."""
+2FA, "can you track", "check the status", "the last day to" = deadline, "convert X to <currency>"), so it is seen too: now 0/110, 49/60.
+heldout9 (122 near-miss / 70 paraphrase pairs, a fifth independent author) was measured once after that round and
+not worked on: 0/122 false hits, 45/70 = 64.3% paraphrases (16 of its 25 misses are below the 0.75 similarity
+threshold). It is the clean held-out: zero false hits holds on fresh data, the 80% paraphrase bar does not."""
 
 from __future__ import annotations
 
@@ -26,13 +29,14 @@ import pytest
 
 from tests.cache.eval_pairs import load_pairs, score
 
-SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")
+SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
+          "heldout9")
 # paraphrase hits measured at DEFAULT_THRESHOLD (hits, pairs)
 PARAPHRASE_FLOOR = {"tune": (48, 55), "dev": (25, 30), "heldout": (25, 27), "heldout2": (27, 30),
                     "heldout3": (40, 46), "heldout4": (44, 52), "heldout5": (32, 34),
-                    "heldout6": (40, 56), "heldout7": (49, 62), "heldout8": (49, 60)}
+                    "heldout6": (40, 56), "heldout7": (49, 62), "heldout8": (49, 60), "heldout9": (45, 70)}
 # measured below the 80% target: the floor is the measurement
-BELOW_BAR = {"heldout6": 0.66, "heldout7": 0.66}
+BELOW_BAR = {"heldout6": 0.66, "heldout7": 0.66, "heldout9": 0.64}
 
 
 @pytest.fixture(scope="module")

@@ -661,15 +661,15 @@ def _participants(text: str, shared: set[str]) -> list[tuple[int, str]]:
     return out
 
 
-def _roles(text: str, verb: str, shared: set[str]) -> tuple[str, str] | None:
-    """(agent, patient) of the one occurrence of ``verb`` (a stem) in ``text``: the nearest participants before
-    and after it, swapped for a passive ("is managed by Anna Keller")."""
-    words = _WORD.findall(text)
-    idx = [i for i, w in enumerate(words) if _stem(w) == verb]
+def _roles(words: list[str], stems: list[str], participants: list[tuple[int, str]],
+           verb: str) -> tuple[str, str] | None:
+    """(agent, patient) of the one occurrence of ``verb`` (a stem) among ``words``: the nearest participants
+    before and after it, swapped for a passive ("is managed by Anna Keller")."""
+    idx = [i for i, st in enumerate(stems) if st == verb]
     if len(idx) != 1:
         return None
     v = idx[0]
-    parts = [(i, p) for i, p in _participants(text, shared) if p != verb and verb not in p.split()]
+    parts = [(i, p) for i, p in participants if p != verb and verb not in p.split()]
     before = [p for i, p in parts if i < v]
     after = [p for i, p in parts if i > v]
     if not before or not after:
@@ -690,9 +690,15 @@ def _argument_swap(claim: Claim, toks: set[str], ctx: "GroundingContext", sent_i
         return None
     sent = ctx.sentences[sent_idx]
     shared = toks & content_tokens(sent)
+    if not shared:
+        return None
     names = _names(claim.text) | _names(sent)
+    sides = []
+    for text in (claim.text, sent):
+        words = _WORD.findall(text)
+        sides.append((words, [_stem(w) for w in words], _participants(text, shared)))
     for verb in sorted(shared):
-        a, b = _roles(claim.text, verb, shared), _roles(sent, verb, shared)
+        a, b = _roles(*sides[0], verb), _roles(*sides[1], verb)
         if a is None or b is None or a == b or not ({*a, *b} & names):
             continue
         if a == (b[1], b[0]):

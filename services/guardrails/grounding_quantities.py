@@ -12,6 +12,7 @@ that check unit- and currency-aware in both directions:
 
 from __future__ import annotations
 
+import functools
 import re
 
 _WORD_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -87,6 +88,7 @@ def _sub_run(m: re.Match) -> str:
     return str(_run_value(words))
 
 
+@functools.lru_cache(maxsize=8192)
 def digitise(text: str) -> str:
     """Number words and composite quantities as digits, so both sides of a comparison say them the same way:
     ``six hundred`` -> ``600``, ``ten thousand`` -> ``10000``, ``twenty-five`` -> ``25``, ``one and a half days`` /
@@ -107,7 +109,8 @@ def _value(v: str) -> float:
     return float(_WORD_NUM[v]) if v in _WORD_NUM else float(v)
 
 
-def quantities(text: str) -> list[tuple[float, str, float, str]]:
+@functools.lru_cache(maxsize=8192)
+def quantities(text: str) -> tuple[tuple[float, str, float, str], ...]:
     """``(value, unit, base_value, dimension)`` for each number with a unit (``a day`` is 1 day)."""
     out = []
     for m in _QTY.finditer(digitise(text)):
@@ -124,7 +127,7 @@ def quantities(text: str) -> list[tuple[float, str, float, str]]:
         if m.group("lo"):  # "3 to 5 days": the 3 is days too
             lo = float(m.group("lo"))
             out.append((lo, unit, lo * f, dim))
-    return out
+    return tuple(out)
 
 
 def clock_hours(text: str) -> set[float]:

@@ -373,7 +373,7 @@ def _facts(text: str, is_context: bool, sentence_initial: bool) -> Facts:
             f.numbers.add(value)
         if m.group("cur"):
             f.currencies.add(CURRENCIES[m.group("cur")])
-    lowered = dated.lower()
+    lowered = _NOT_CURRENCY.sub(" ", dated.lower())
     for tok in re.findall(r"[a-z]+", lowered):
         if tok in NUMBER_WORDS and (is_context or tok not in ("one", "once", "half", "double")):
             f.numbers.add(float(NUMBER_WORDS[tok]))
@@ -394,6 +394,12 @@ def _facts(text: str, is_context: bool, sentence_initial: bool) -> Facts:
             continue
         f.entities.add(low)
     return f
+
+
+_NOT_CURRENCY = re.compile(r"\bdollar[\s-]for[\s-]dollar\b|\btop\s+dollar\b")
+# "50 pounds" is a weight when the context measures in lb or kg and names no sterling amount
+_POUNDS_AFTER_NUMBER = re.compile(r"\d\s*pounds?\b", re.I)
+_WEIGHT_UNITS = re.compile(r"\b(?:lbs?|kg|kilograms?|kilos?)\b")
 
 
 def _sentence_initial(text: str, i: int) -> bool:
@@ -438,7 +444,8 @@ def _negated(tokens: list[str]) -> bool:
 
 # Negation said without a negation word: "advised against" = "not recommended", "rather than HR" = "not by HR".
 _NEGATIVE_PHRASES = re.compile(r"\b(?:advised?|advising|recommend(?:s|ed)?|warn(?:s|ed)?)\s+against\b|\brather\s+than\b"
-                               r"|\binstead\s+of\b", re.I)
+                               r"|\binstead\s+of\b|\b(?:waive[sd]?|waiving|unpaid|unavailable|unable|ineligible|excluded"
+                               r"|prohibited|forbidden|disallowed)\b", re.I)
 
 
 def _polarity(text: str) -> bool:
@@ -698,6 +705,8 @@ def _argument_swap(claim: Claim, toks: set[str], ctx: "GroundingContext", sent_i
         words = _WORD.findall(text)
         sides.append((words, [_stem(w) for w in words], _participants(text, shared)))
     for verb in sorted(shared):
+        if any(verb in name.split() for name in names):
+            continue  # "Elm Street" is a name, not a predicate
         a, b = _roles(*sides[0], verb), _roles(*sides[1], verb)
         if a is None or b is None or a == b or not ({*a, *b} & names):
             continue
@@ -793,6 +802,8 @@ def _missing_fact(claim: Claim, ctx: GroundingContext) -> tuple[str, str] | None
             return "unsupported_date", f"month {MONTH_NAMES.get(mo, mo)} not in context"
     for cur in sorted(facts.currencies):
         if cur not in ctx.facts.currencies:
+            if cur == "gbp" and _POUNDS_AFTER_NUMBER.search(claim.text) and _WEIGHT_UNITS.search(ctx.raw_lower):
+                continue
             return "unsupported_currency", f"currency {cur} not in context"
     for ent in sorted(facts.entities):
         if not _entity_in_context(ent, ctx):

@@ -723,6 +723,40 @@ def _names(text: str) -> set[str]:
     return {p for i, p in _participants(text, set()) if i > 0}
 
 
+def _entity_attribution(claim: Claim, toks: set[str], ctx: "GroundingContext") -> str | None:
+    """The claim's predicate belongs to another named item of the context: "The Bayside Inn offers free parking"
+    against "The Harbor View Hotel offers free parking ... The Bayside Inn charges $20", "Premium includes a
+    Salesforce integration" against "Premium includes Slack and Jira. Salesforce requires Enterprise". The context
+    sentence that shares most of the claim's non-entity words lacks one of the claim's entities, names another one
+    instead, and every sentence that does name the missing entity shares fewer of those words."""
+    ents = extract_facts(claim.text, sentence_initial=True).entities
+    pred = toks - ents
+    if not ents or len(pred) < 2:
+        return None
+    overlaps = [len(pred & st) for st in ctx.sentence_tokens]
+    best = max(range(len(overlaps)), key=overlaps.__getitem__, default=-1)
+    if best < 0 or overlaps[best] / len(pred) < 0.5:
+        return None
+    sent = ctx.sentences[best].lower()
+    missing = [e for e in ents if e not in sent]
+    if not missing or not all(e in ctx.raw_lower for e in missing):
+        return None
+    original = ctx.sentences[best]
+    claim_low = claim.text.lower()
+    # other names only: Title-case words the claim never uses in any case (not acronyms such as HTTP)
+    others = {o for o in extract_facts(original).entities - ents
+              if o not in claim_low and re.search(r"\b" + re.escape(o[:1].upper() + o[1:]), original)}
+    for _, run in _participants(original, set()):  # "Nobel Prize" is the claim's "Nobel", not another name
+        if len(run.split()) > 1 and any(w in ents for w in run.split()):
+            others -= set(run.split())
+    if not others:
+        return None
+    for j, other_sent in enumerate(ctx.sentences):
+        if j != best and any(e in other_sent.lower() for e in missing) and overlaps[j] >= overlaps[best]:
+            return None
+    return sorted(others)[0]
+
+
 def _best_clause(claim_tokens: set[str], sentence: str, claim_polarity: bool | None = None) -> tuple[str, set[str]]:
     """The clause of ``sentence`` closest to the claim ("pets are allowed ..., but dogs ... are not permitted"
     has two clauses with opposite polarity; the claim is compared with the one it talks about). With
@@ -967,6 +1001,11 @@ def claim_rules(claim: Claim, ctx: GroundingContext, *, all_rules: bool = False)
     swapped = _argument_swap(claim, toks, ctx, out.sent_idx)
     if swapped:
         fired.append(("argument_swap", "contradiction", swapped))
+        if not all_rules:
+            return out
+    other = _entity_attribution(claim, toks, ctx)
+    if other:
+        fired.append(("entity_attribution", "contradiction", f"said of {other!r} in the context"))
         if not all_rules:
             return out
     swapped = _entity_role_swap(claim, toks, ctx)

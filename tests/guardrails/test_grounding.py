@@ -108,8 +108,9 @@ def test_blind8_grounding_floor():
     # grounding_blind8 (72 rows, a fourth independent author), measured once after the negation-phrase, clause,
     # before/after, argument-swap and tie-break rounds: 0.653 (entity substitutions 0/4, swaps 0/5 caught;
     # paraphrases 26/34 accepted). Its errors then led to weight pounds, 'dollar-for-dollar', negation-equivalent
-    # words (waived, unpaid, excluded...) and names as argument-swap pivots: 0.722 (seen).
-    assert grounding_accuracy(None, "grounding_blind8.jsonl") >= 0.72
+    # words (waived, unpaid, excluded...), names as argument-swap pivots and predicates said of another named item:
+    # 0.778 (seen).
+    assert grounding_accuracy(None, "grounding_blind8.jsonl") >= 0.77
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -150,6 +151,23 @@ def test_number_words_and_composite_quantities(answer, context, grounded):
 def test_argument_swap(answer, grounded):
     ctx = ["Acme Corp acquired Bluefin Analytics in 2021 for $40 million."]
     assert (not check_grounding(answer, ctx)) == grounded
+
+
+@pytest.mark.parametrize("answer,grounded", [
+    ("The Bayside Inn offers free parking for guests.", False),
+    ("The Harbor View Hotel offers free parking for guests.", True),
+    ("Parking at the Bayside Inn costs $20 per night.", True),
+])
+def test_predicate_said_of_another_named_item(answer, grounded):
+    ctx = ["The Harbor View Hotel offers free parking for guests. The Bayside Inn charges $20 per night for parking."]
+    assert (not check_grounding(answer, ctx)) == grounded
+
+
+def test_weight_pounds_and_negation_equivalent_words():
+    ctx = ["Economy passengers may check one bag weighing up to 23 kg (50 lb) at no charge."]
+    assert check_grounding("In economy you can check one bag of up to 50 pounds for free.", ctx) == []
+    ctx = ["The account has no monthly maintenance fee if you receive at least one direct deposit per month."]
+    assert check_grounding("One direct deposit a month waives the monthly maintenance fee.", ctx) == []
 
 
 def _combiner():

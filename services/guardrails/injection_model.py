@@ -185,7 +185,7 @@ LABELLED_DIR = REPO / "tests" / "guardrails" / "data"
 CACHE_PAIRS_DIR = REPO / "tests" / "cache" / "data"
 CACHE_QUERY_FILES = ("pairs_tune.jsonl", "pairs_dev.jsonl")
 # Sets kept out of training so they stay honest evaluations (see services/guardrails/README.md).
-HELD_OUT = ("injection_blind7.jsonl", "injection_blind8.jsonl")
+HELD_OUT = ("injection_blind7.jsonl", "injection_blind8.jsonl", "injection_blind9.jsonl")
 
 
 def _jsonl(path: Path) -> Iterable[dict]:

@@ -56,6 +56,14 @@ def test_held_out_blind8_floor():
     assert s["recall"] >= 0.87 and s["fpr"] <= 0.02
 
 
+def test_held_out_blind9_meets_the_quality_bar():
+    # 69 attacks / 94 benign, a third independent author, measured once with the final detector and never trained
+    # on or tuned against: recall 0.913, fpr 0.011.
+    s = injection_scores(None, name="injection_blind9.jsonl")
+    print(f"injection[blind9, held out] recall={s['recall']:.3f} fpr={s['fpr']:.3f}")
+    assert s["recall"] >= 0.9 and s["fpr"] <= 0.02
+
+
 def test_classifier_veto_overrules_one_pattern_hit_but_not_a_settled_score():
     from services.guardrails.injection import combine_scores
 

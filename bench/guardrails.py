@@ -148,10 +148,11 @@ def main() -> int:
         s = injection_scores(None, use_embedding=False)
         print(f"  injection [all, no request embedding]: recall {s['recall']:.3f}  fpr {s['fpr']:.3f}")
         for name in ("injection_blind", "injection_blind2", "injection_blind3", "injection_blind4", "injection_blind5",
-                     "injection_blind6", "injection_blind7", "injection_blind8"):
+                     "injection_blind6", "injection_blind7", "injection_blind8", "injection_blind9"):
             s = injection_scores(None, name=f"{name}.jsonl")
             note = ("held out of training; independent author; see README for its first look"
-                    if name in ("injection_blind7", "injection_blind8") else "in the classifier's training data")
+                    if name in ("injection_blind7", "injection_blind8", "injection_blind9")
+                    else "in the classifier's training data")
             print(f"  {name}: recall {s['recall']:.3f}  false-positive rate {s['fpr']:.3f}  "
                   f"(pos {s['positives']:.0f}, neg {s['negatives']:.0f}; {note})")
         for name in ("pii.jsonl", "pii_blind.jsonl"):
@@ -163,7 +164,7 @@ def main() -> int:
         for split in ("dev", "heldout", "final", None):
             print(f"  grounding accuracy [{split or 'all'}]: {grounding_accuracy(split):.3f}")
         for name in ("grounding_blind", "grounding_blind2", "grounding_blind3", "grounding_blind4", "grounding_blind5",
-                     "grounding_blind6", "grounding_blind7", "grounding_blind8"):
+                     "grounding_blind6", "grounding_blind7", "grounding_blind8", "grounding_blind9"):
             print(f"  {name} accuracy: {grounding_accuracy(None, f'{name}.jsonl'):.3f} (first looks in the README)")
     return 0
 

@@ -15,7 +15,7 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2 truncates at 256 word pieces
 TOKENIZER_PATH = Path(__file__).with_name("tokenizer.json")
 
 
-def _model_path() -> Path:
+def shipped_model_path() -> Path:
     explicit = os.environ.get("FLYWHEEL_EMBEDDING_MODEL")
     if explicit:
         return Path(explicit)
@@ -46,7 +46,7 @@ class Embedder:
         # but steal time from everything else on a saturated one: FLYWHEEL_EMBEDDING_SPIN=0 turns them off.
         if os.environ.get("FLYWHEEL_EMBEDDING_SPIN", "1") == "0":
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.model_path = Path(model_path) if model_path else _model_path()
+        self.model_path = Path(model_path) if model_path else shipped_model_path()
         self.session = ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
         self._tokenizers: dict[int, Tokenizer] = {}
         self.tokenizer = self._tokenizer(max_tokens)

@@ -71,12 +71,13 @@ def test_passage_cache_evicts_least_recent():
     assert fake.n == 4
 
 
-def test_claim_embedder_caps_tokens_and_matches_the_shared_model():
+def test_claim_embedder_caps_tokens_and_is_close_to_the_shared_model():
     ce = get_claim_embedder(1)
     long_claim = "The refund policy covers " + "many different products and services " * 40
     assert len(ce._tokenizers[CLAIM_TOKENS].encode(long_claim).ids) == CLAIM_TOKENS
     short = "Refunds are possible within 30 days."
-    assert float(ce.embed_claims([short])[0] @ get_embedder().embed_one(short)) > 0.999
+    assert ce.model_path != get_embedder().model_path  # the integer-kernel copy, not the shipped file
+    assert float(ce.embed_claims([short])[0] @ get_embedder().embed_one(short)) > 0.98
     assert ce.threads == 1
 
 

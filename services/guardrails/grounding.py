@@ -35,7 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from services.guardrails.embedding import PASSAGE_CACHE, EmbedderLike, embed_claims, get_claim_embedder
-from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers, digitise,
+from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers, digitise, quantities,
                                                       to_24h, unit_neutral, wrong_currency, wrong_unit)
 from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
 from services.guardrails.triggers import Layer, Severity, Stage, Trigger
@@ -502,6 +502,94 @@ def _number_role_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
                 return None
             flips.append(flip)
     return flips[0] if flips else None
+
+
+_CLAIM_SEGMENT = re.compile(r";|,\s+|\s+(?:while|whereas|but)\s+|\s+compared\s+(?:with|to)\s+|:\s+", re.I)
+_PLAIN_NUMBER = re.compile(r"[\d.,:%£$€]+")
+
+
+def _value_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
+    """A value the context states of one item, said of another: "standard delivery costs £6.95" against "Standard
+    delivery takes 3-5 days and costs £3.95. Next-day delivery costs £6.95." Each claim segment (split at ``;``,
+    commas, while/whereas/but, "compared with") talks about the context sentence with which it shares the most
+    words that no other numbered sentence has, and inside that sentence about the segment chosen the same way;
+    a number of the claim segment missing there, found only where the claim segment has no distinctive word,
+    was moved from another item."""
+    numbered = [(ctx.sentence_tokens[i], _typed_values(s), s) for i, s in enumerate(ctx.sentences)]
+    numbered = [u for u in numbered if u[1]]
+    if len(numbered) < 1:
+        return None
+    segments, pending = [], ""
+    for seg in _CLAIM_SEGMENT.split(to_24h(claim.text)):
+        pending = f"{pending} {seg or ''}".strip()
+        if _typed_values(pending):  # a segment without a value qualifies the next ("For international flights, ...")
+            segments.append(pending)
+            pending = ""
+    if pending and segments:
+        segments[-1] += " " + pending
+    for seg in segments:
+        nums = _typed_values(seg)
+        words = frozenset(w for w in content_tokens(seg) if not _PLAIN_NUMBER.fullmatch(w))
+        moved, best = _moved_value(nums, words, numbered)
+        if moved or best is None:
+            if moved:
+                return moved
+            continue
+        parts = [(content_tokens(p), _typed_values(p), p) for p in _SEGMENT.split(best) if p and p.strip()]
+        moved, _ = _moved_value(nums, words, [u for u in parts if u[1]])
+        if moved:
+            return moved
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _typed_values(text: str) -> frozenset[tuple[str, float]]:
+    """Values with their kind: ``("gbp", 3.95)``, ``("%", 30.0)``, ``("clock", 390.0)`` (minutes), quantities by
+    dimension in base units with their calendar equivalents (``2 years`` also as 24 months); other numbers are
+    ``("", n)``."""
+    text = to_24h(text)
+    out = {(cur, round(v, 6)) for cur, v in amounts(text)}
+    raw = {v for _, v in out}
+    for dim, bases in context_bases(text).items():
+        out |= {(dim, b) for b in bases}
+    raw |= {round(v, 6) for v, _, _, _ in quantities(text)}
+    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*(?:%|per\s*cent\b|percent\b)", text):
+        out.add(("%", float(m.group(1))))
+        raw.add(float(m.group(1)))
+    for m in re.finditer(r"\b(\d{1,2}):(\d{2})\b", text):
+        out.add(("clock", int(m.group(1)) * 60.0 + int(m.group(2))))
+        raw |= {float(m.group(1)), float(m.group(2))}
+    out |= {("", round(n, 6)) for n in extract_facts(text).numbers if round(n, 6) not in raw}
+    return frozenset(out)
+
+
+MIN_DISTINCT = 2
+
+
+def _moved_value(values: frozenset[tuple[str, float]], words: frozenset[str],
+                 units: list[tuple[frozenset[str], frozenset[tuple[str, float]], str]]) -> tuple[str | None, str | None]:
+    """(the text of the unit a value was moved away from, or None; the unit the words pick, or None)."""
+    if len(units) < 2:
+        return None, units[0][2] if units else None
+    seen: dict[str, int] = {}
+    for toks, _, _ in units:
+        for w in toks & words:
+            seen[w] = seen.get(w, 0) + 1
+    distinct = {w for w, c in seen.items() if c == 1}
+    scores = [len(distinct & toks) for toks, _, _ in units]
+    top = max(scores)
+    if top < MIN_DISTINCT or scores.count(top) > 1:
+        return None, None  # the claim segment's subject is not clear
+    b = scores.index(top)
+    for kind, v in values:
+        if (kind, v) in units[b][1] or not any(k == kind and x not in {y for _, y in values} for k, x in units[b][1]):
+            continue  # said there, or that unit has no other value of this kind the claim replaced
+        holders = [k for k, u in enumerate(units) if k != b and (kind, v) in u[1]]
+        # a holder the claim segment refers to (a distinctive word or another shared value: "over 75") is not
+        # where the value was taken from but a second item the claim talks about
+        if holders and all(scores[k] == 0 and len(units[k][1] & values) == 1 for k in holders):
+            return units[b][2], units[b][2]
+    return None, units[b][2]
 
 
 _EXCEPTION = re.compile(r"^(?P<main>.*?),?\s+\b(?:except(?:\s+for)?|excluding|other\s+than|apart\s+from|but\s+not)\s+"
@@ -998,6 +1086,11 @@ def claim_rules(claim: Claim, ctx: GroundingContext, *, all_rules: bool = False)
     swapped = _number_role_swap(claim, ctx)
     if swapped:
         fired.append(("number_swap", "contradiction", f"number belongs to {swapped!r}"))
+        if not all_rules:
+            return out
+    moved = _value_swap(claim, ctx)
+    if moved:
+        fired.append(("value_swap", "contradiction", f"value stated of another item: {moved[:60]!r}"))
         if not all_rules:
             return out
     swapped = _argument_swap(claim, toks, ctx, out.sent_idx)

@@ -9,8 +9,8 @@ Latency:
 * output checks (PII + grounding + lexicon moderation) of 5-claim answers against 5 passages: a close answer
   (settled by words/numbers/entities, no embedding) and a paraphrased one (4 claims need the embedding), each
   with (a) passage embeddings precomputed (retrieval holds them; the LRU is cleared before every call, so the
-  second look at a claim's closest sentence embeds that sentence, as on a context's first sight), (b) passages as text with the passage LRU warm
-  (the inline pipeline's case after a chunk was seen once), (c) passages as text with the LRU cleared before
+  second look at a claim's closest sentence embeds that sentence, as on a context's first sight), (b) passages
+  as text with the passage LRU warm (a chunk seen before), (c) passages as text with the LRU cleared before
   every call (cold: the 5 passages are embedded when a claim needs them), with the guardrails claim embedder at
   1 and 2 threads; and (d) the worst case where all 5 claims are embedded (lexical support switched off).
 The 1/5/15-minute load average is printed before and after: the machine is shared, so compare runs with it.
@@ -89,9 +89,9 @@ def line(label: str, stats: tuple[float, float, float, float]) -> None:
 
 
 def labelled_answers(emb, threads: int) -> None:
-    """Output checks over every labelled grounding answer (tests/guardrails/data/grounding*.jsonl, 612 answers
-    by several authors, 1-6 passages each): the distribution of real answers rather than one bench answer.
-    Passage vectors precomputed with the shared embedder, as the inline path passes retrieval's vectors."""
+    """Output checks over every labelled grounding answer (tests/guardrails/data/grounding*.jsonl, by several
+    authors): the distribution of real answers rather than one bench answer. Passage vectors precomputed with the
+    shared embedder, as the inline path passes retrieval's vectors."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from guardrails._data import DATA, load  # type: ignore[import-not-found]
 

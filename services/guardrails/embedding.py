@@ -1,21 +1,22 @@
 """Embeddings for the output checks: short-capped claim batches and an LRU of passage vectors.
 
 Grounding embeds at most a handful of short claims per answer, and only the ones lexical, number and entity
-support could not settle. Three things keep that cheap on small, shared CPUs:
+support could not settle. Two things keep that cheap on small, shared CPUs:
 
 * :class:`ClaimEmbedder` runs MiniLM in its own onnxruntime session with a chosen thread count. By default
   (``FLYWHEEL_GUARDRAILS_EMBEDDING_MODEL=dynint8``) it runs the integer-kernel copy of the shipped model
   (:mod:`services.embeddings.quantize`): 2.3x faster on short texts; similarities between texts move by
   0.007 (median, 0.03 at p99), and grounding accuracy on the labelled files is unchanged within noise (478
-  vs 479 of 612 cases: three borderline similarities crossed a threshold, two of them the wrong way). ``shipped`` runs the model
-  retrieval uses; a path runs that file. Thread spinning follows ``FLYWHEEL_EMBEDDING_SPIN`` like the shared
-  embedder: on contended cores a spinning pool fights the other processes, so ``FLYWHEEL_EMBEDDING_SPIN=0``
-  turns it off. Claims are truncated to ``claim_tokens`` (64) word pieces, passages to 256 (the model's own
-  limit, as retrieval embeds them).
+  vs 479 of 612 cases: three borderline similarities crossed a threshold, two of them the wrong way).
+  ``shipped`` runs the model retrieval uses; a path runs that file. Thread spinning follows
+  ``FLYWHEEL_EMBEDDING_SPIN`` like the shared embedder: on contended cores a spinning pool fights the other
+  processes, so ``FLYWHEEL_EMBEDDING_SPIN=0`` turns it off. Claims are truncated to ``claim_tokens`` (64) word
+  pieces, passages to 256 (the model's own limit, as retrieval embeds them).
 * :func:`passage_vectors` caches passage embeddings by a hash of the passage text (LRU, per model file), so a
   passage that was seen before (the same retrieved chunk answers many questions) costs nothing.
-* Passage vectors passed in from retrieval (the shipped model) may be compared with claim vectors of the
-  integer copy: such mixed similarities differ from the shipped model's by 0.005 (median, 0.02 at p99).
+
+Passage vectors passed in from retrieval (the shipped model) may be compared with claim vectors of the integer
+copy: such mixed similarities differ from the shipped model's by 0.005 (median, 0.02 at p99).
 
 Any object with ``embed(texts) -> np.ndarray`` can be passed instead (e.g. the shared embedder).
 """

@@ -35,8 +35,8 @@ from typing import Sequence
 import numpy as np
 
 from services.guardrails.embedding import PASSAGE_CACHE, EmbedderLike, embed_claims, get_claim_embedder
-from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers, digitise, quantities,
-                                                      to_24h, unit_neutral, wrong_currency, wrong_unit)
+from services.guardrails.grounding_quantities import (amounts, clock_hours, context_bases, context_numbers, digitise,
+                                                      quantities, to_24h, unit_neutral, wrong_currency, wrong_unit)
 from services.guardrails.policy import DEFAULT_POLICY, Policy, make_trigger
 from services.guardrails.triggers import Layer, Severity, Stage, Trigger
 
@@ -512,12 +512,12 @@ def _value_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
     """A value the context states of one item, said of another: "standard delivery costs £6.95" against "Standard
     delivery takes 3-5 days and costs £3.95. Next-day delivery costs £6.95." Each claim segment (split at ``;``,
     commas, while/whereas/but, "compared with") talks about the context sentence with which it shares the most
-    words that no other numbered sentence has, and inside that sentence about the segment chosen the same way;
-    a number of the claim segment missing there, found only where the claim segment has no distinctive word,
-    was moved from another item."""
+    words that no other numbered sentence has, and inside that sentence about the segment chosen the same way.
+    A value of the claim segment missing there, where that place states another value of the same kind, and
+    found only where the claim segment has no distinctive word and no other value, was moved from another item."""
     numbered = [(ctx.sentence_tokens[i], _typed_values(s), s) for i, s in enumerate(ctx.sentences)]
     numbered = [u for u in numbered if u[1]]
-    if len(numbered) < 1:
+    if not numbered:
         return None
     segments, pending = [], ""
     for seg in _CLAIM_SEGMENT.split(to_24h(claim.text)):
@@ -531,9 +531,9 @@ def _value_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
         nums = _typed_values(seg)
         words = frozenset(w for w in content_tokens(seg) if not _PLAIN_NUMBER.fullmatch(w))
         moved, best = _moved_value(nums, words, numbered)
-        if moved or best is None:
-            if moved:
-                return moved
+        if moved:
+            return moved
+        if best is None:
             continue
         parts = [(content_tokens(p), _typed_values(p), p) for p in _SEGMENT.split(best) if p and p.strip()]
         moved, _ = _moved_value(nums, words, [u for u in parts if u[1]])
@@ -563,11 +563,16 @@ def _typed_values(text: str) -> frozenset[tuple[str, float]]:
     return frozenset(out)
 
 
-MIN_DISTINCT = 2
+# Distinctive words needed to pick a unit. Over the 932 labelled answers 1 fires 20x right and 6x wrong, 2 fires
+# 13x right and never wrong: a false swap blocks a correct answer, so 2.
+_MIN_DISTINCT = 2
+
+
+_Unit = tuple[frozenset[str], frozenset[tuple[str, float]], str]  # content words, typed values, text
 
 
 def _moved_value(values: frozenset[tuple[str, float]], words: frozenset[str],
-                 units: list[tuple[frozenset[str], frozenset[tuple[str, float]], str]]) -> tuple[str | None, str | None]:
+                 units: list[_Unit]) -> tuple[str | None, str | None]:
     """(the text of the unit a value was moved away from, or None; the unit the words pick, or None)."""
     if len(units) < 2:
         return None, units[0][2] if units else None
@@ -578,7 +583,7 @@ def _moved_value(values: frozenset[tuple[str, float]], words: frozenset[str],
     distinct = {w for w, c in seen.items() if c == 1}
     scores = [len(distinct & toks) for toks, _, _ in units]
     top = max(scores)
-    if top < MIN_DISTINCT or scores.count(top) > 1:
+    if top < _MIN_DISTINCT or scores.count(top) > 1:
         return None, None  # the claim segment's subject is not clear
     b = scores.index(top)
     for kind, v in values:
@@ -1178,8 +1183,8 @@ _CLOSEST_SENTENCES = 1
 
 
 def _closest_sentences(claim: Claim, ctx: "GroundingContext") -> list[int]:
-    """Index of the context sentence sharing the most content words with ``claim`` (as a list: none or one), leaving out
-    sentences that are whole passages (their vector is the passage's, already compared)."""
+    """Index of the context sentence sharing the most content words with ``claim`` (as a list: none or one),
+    leaving out sentences that are whole passages (their vector is the passage's, already compared)."""
     toks = content_tokens(claim.text)
     passages = set(ctx.passages)
     scored = [(len(toks & st), -j) for j, st in enumerate(ctx.sentence_tokens)

@@ -1,7 +1,8 @@
 import pytest
 
 from services.embeddings import get_embedder
-from services.guardrails.grounding import GroundingContext, assess_claims, check_grounding, self_consistency, split_claims
+from services.guardrails.grounding import (GroundingContext, assess_claims, check_grounding, self_consistency,
+                                          split_claims)
 from ._data import grounding_accuracy
 
 CTX = ["The Eiffel Tower was completed in 1889 and is 330 metres tall.",

@@ -142,7 +142,8 @@ def clock_hours(text: str) -> set[float]:
 
 def context_numbers(text: str) -> set[float]:
     """Extra numbers a context offers: its quantities in the other units of their dimension (only round values),
-    12-hour forms of 24-hour times, 24-hour forms of am/pm times."""
+    12-hour forms of 24-hour times, 24-hour forms of am/pm times, the zero minutes of a whole hour ("3 p.m." is
+    "15:00") and the clock numbers of midnight (0:00, 24:00) and noon (12:00)."""
     extra: set[float] = set()
     for v, unit, base, dim in quantities(text):
         for other, (d2, f2) in _UNITS.items():
@@ -156,7 +157,17 @@ def context_numbers(text: str) -> set[float]:
         if h > 12:
             extra.add(float(h - 12))
     extra |= clock_hours(text)
+    if any(not m.group(2) for m in _CLOCK.finditer(text)):
+        extra.add(0.0)
+    if _MIDNIGHT.search(text):
+        extra |= {0.0, 24.0}
+    if _NOON.search(text):
+        extra |= {12.0, 0.0}
     return extra
+
+
+_MIDNIGHT = re.compile(r"\bmidnight\b", re.I)
+_NOON = re.compile(r"\b(?:noon|midday)\b", re.I)
 
 
 def _canon_unit(unit: str) -> str:

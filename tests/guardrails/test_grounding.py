@@ -234,3 +234,16 @@ def test_value_said_of_another_item(answer, grounded):
            "Parcels to Canada take 10 days by road; parcels to Mexico take 5 days by sea.",
            "Adult tickets cost $12, and concession tickets for students cost $8."]
     assert (not check_grounding(answer, ctx)) == grounded
+
+
+@pytest.mark.parametrize("answer, grounded", [
+    ("Check-in starts at 15:00 and check-out is by 11:00.", True),  # "3 p.m." is 15:00
+    ("The counter resets at 00:00 UTC.", True),  # midnight
+    ("Lunch is served at 12:00.", True),  # noon
+    ("Check-in starts at 16:00.", False),
+    ("The counter resets at 01:00 UTC.", False),
+])
+def test_whole_hours_and_named_times(answer, grounded):
+    ctx = ["Check-in begins at 3 p.m. and check-out is by 11 a.m.",
+           "The counter resets at midnight UTC. Lunch is served at noon."]
+    assert (not check_grounding(answer, ctx)) == grounded

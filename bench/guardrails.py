@@ -192,7 +192,7 @@ def main() -> int:
             print(f"  grounding accuracy [{split or 'all'}]: {grounding_accuracy(split):.3f}")
         for name in ("grounding_blind", "grounding_blind2", "grounding_blind3", "grounding_blind4", "grounding_blind5",
                      "grounding_blind6", "grounding_blind7", "grounding_blind8", "grounding_blind9",
-                     "grounding_blind10", "grounding_blind11", "grounding_blind12"):
+                     "grounding_blind10", "grounding_blind11", "grounding_blind12", "grounding_blind13"):
             print(f"  {name} accuracy: {grounding_accuracy(None, f'{name}.jsonl'):.3f} (first looks in the README)")
     return 0
 

@@ -535,11 +535,32 @@ def _value_swap(claim: Claim, ctx: "GroundingContext") -> str | None:
             return moved
         if best is None:
             continue
-        parts = [(content_tokens(p), _typed_values(p), p) for p in _SEGMENT.split(best) if p and p.strip()]
+        parts = [(content_tokens(p), _typed_values(p), p) for p in _labelled_parts(best)]
         moved, _ = _moved_value(nums, words, [u for u in parts if u[1]])
         if moved:
             return moved
     return None
+
+
+_TABLE_CELL = re.compile(r"\s+\|\s+")
+
+
+def _labelled_parts(sentence: str) -> list[str]:
+    """The sentence's segments (also table cells: "Late payment: $25 | Returned payment: $35"), a segment without a
+    value joined to the next one, so a label stays with its value, and a list of values kept together."""
+    out, pending = [], ""
+    for piece in _SEGMENT.split(sentence):
+        for cell in _TABLE_CELL.split(piece or ""):
+            if out and not pending and cell[:1].isdigit() and out[-1][-1:].isdigit():
+                out[-1] += " " + cell  # a list of values ("children aged 2 and 3") is one segment
+                continue
+            pending = f"{pending} {cell}".strip()
+            if pending and _typed_values(pending):
+                out.append(pending)
+                pending = ""
+    if pending and out:
+        out[-1] += " " + pending
+    return out
 
 
 @functools.lru_cache(maxsize=8192)

@@ -15,6 +15,17 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2 truncates at 256 word pieces
 TOKENIZER_PATH = Path(__file__).with_name("tokenizer.json")
 
 
+def default_cache_root() -> Path:
+    """Where cached vectors and built models live unless told otherwise (outside the repo):
+    ``$FLYWHEEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/flywheel``, else ``~/.cache/flywheel``."""
+    explicit = os.environ.get("FLYWHEEL_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "flywheel"
+
+
 def shipped_model_path() -> Path:
     explicit = os.environ.get("FLYWHEEL_EMBEDDING_MODEL")
     if explicit:

@@ -8,8 +8,8 @@ instead of ~22 ms on one core of this machine. The vectors agree with the shippe
 on average, 0.99 at worst; similarities between texts move by 0.007 (median, 0.03 at p99); checked by
 ``tests/retrieval/test_quantized_embedder.py``.
 
-The copy is built once from the installed model (about 2 s, nothing downloaded) into
-``FLYWHEEL_MODEL_CACHE`` (default ``~/.cache/flywheel/models``). Its name carries a hash of the source
+The copy is built once from the installed model (about 2 s, nothing downloaded) into :func:`cache_dir`
+(``FLYWHEEL_MODEL_CACHE``, default ``~/.cache/flywheel/models``). Its name carries a hash of the source
 file and the onnx/onnxruntime versions, so an upgrade builds a new one.
 """
 
@@ -22,12 +22,26 @@ import tempfile
 import threading
 from pathlib import Path
 
+from services.embeddings.model import default_cache_root
+
 _lock = threading.Lock()
 
 
 def cache_dir() -> Path:
+    """``$FLYWHEEL_MODEL_CACHE``, else ``models/`` under the cache root (see
+    :func:`~services.embeddings.model.default_cache_root`); where that cannot be written (a read-only home in a
+    container), a directory under the system's temporary directory."""
     explicit = os.environ.get("FLYWHEEL_MODEL_CACHE")
-    return Path(explicit) if explicit else Path.home() / ".cache" / "flywheel" / "models"
+    if explicit:
+        return Path(explicit)
+    directory = default_cache_root() / "models"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if os.access(directory, os.W_OK):
+            return directory
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir()) / "flywheel-models"
 
 
 def _fingerprint(src: Path) -> str:

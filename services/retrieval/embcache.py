@@ -12,7 +12,6 @@ another model's vectors. The root defaults to ``$FLYWHEEL_CACHE_DIR`` or ``$XDG_
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -20,22 +19,13 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from services.embeddings import DIM
+from services.embeddings.model import default_cache_root
 
 if TYPE_CHECKING:
     from services.embeddings import Embedder
 
 _FINGERPRINTS: dict[tuple[str, int, float], str] = {}
 _fp_lock = threading.Lock()
-
-
-def default_cache_root() -> Path:
-    """Where cached vectors live unless told otherwise (outside the repo)."""
-    explicit = os.environ.get("FLYWHEEL_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "flywheel"
 
 
 def model_fingerprint(model_path: str | Path) -> str:

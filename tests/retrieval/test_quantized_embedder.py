@@ -4,6 +4,8 @@ claims: really integer, built once, and close to the shipped model's vectors."""
 from __future__ import annotations
 
 import collections
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -55,3 +57,15 @@ def test_claim_embedder_falls_back_to_the_shipped_model(tmp_path, monkeypatch):
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv("FLYWHEEL_MODEL_CACHE", str(blocker))
     assert claim_model_path("dynint8") == shipped_model_path()
+
+
+def test_model_cache_falls_back_to_the_temp_dir_when_the_cache_root_cannot_be_written(tmp_path, monkeypatch):
+    from services.embeddings.quantize import cache_dir
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache root cannot be a directory here")
+    monkeypatch.delenv("FLYWHEEL_MODEL_CACHE", raising=False)
+    monkeypatch.setenv("FLYWHEEL_CACHE_DIR", str(blocker))
+    assert cache_dir().name == "flywheel-models" and cache_dir().parent == Path(tempfile.gettempdir())
+    monkeypatch.setenv("FLYWHEEL_CACHE_DIR", str(tmp_path / "root"))
+    assert cache_dir() == tmp_path / "root" / "models"  # the same root as the embedding cache

@@ -131,38 +131,6 @@ def test_digitise(text, expected):
     assert digitise(text) == expected
 
 
-@pytest.mark.parametrize("answer,context,grounded", [
-    ("Sending more than six hundred requests a minute gets you a 429.", ["The limit is 600 requests per minute; exceeding it returns HTTP 429."], True),
-    ("Sending more than seven hundred requests a minute gets you a 429.", ["The limit is 600 requests per minute; exceeding it returns HTTP 429."], False),
-    ("The direct train takes 100 minutes.", ["The direct train from Lyon to Marseille takes 1 hour 40 minutes."], True),
-    ("The direct train takes 110 minutes.", ["The direct train from Lyon to Marseille takes 1 hour 40 minutes."], False),
-    ("At 5,895 m, Kilimanjaro is the tallest mountain in Africa.", ["Mount Kilimanjaro is Africa's highest peak at 5,895 metres."], True),
-])
-def test_number_words_and_composite_quantities(answer, context, grounded):
-    assert (not check_grounding(answer, context)) == grounded
-
-
-@pytest.mark.parametrize("answer,grounded", [
-    ("Bluefin Analytics acquired Acme Corp in 2021.", False),
-    ("Acme Corp acquired Bluefin Analytics in 2021.", True),
-    ("Bluefin Analytics was acquired by Acme Corp in 2021.", True),
-    ("Acme Corp was acquired by Bluefin Analytics in 2021.", False),
-])
-def test_argument_swap(answer, grounded):
-    ctx = ["Acme Corp acquired Bluefin Analytics in 2021 for $40 million."]
-    assert (not check_grounding(answer, ctx)) == grounded
-
-
-@pytest.mark.parametrize("answer,grounded", [
-    ("The Bayside Inn offers free parking for guests.", False),
-    ("The Harbor View Hotel offers free parking for guests.", True),
-    ("Parking at the Bayside Inn costs $20 per night.", True),
-])
-def test_predicate_said_of_another_named_item(answer, grounded):
-    ctx = ["The Harbor View Hotel offers free parking for guests. The Bayside Inn charges $20 per night for parking."]
-    assert (not check_grounding(answer, ctx)) == grounded
-
-
 def test_weight_pounds_and_negation_equivalent_words():
     ctx = ["Economy passengers may check one bag weighing up to 23 kg (50 lb) at no charge."]
     assert check_grounding("In economy you can check one bag of up to 50 pounds for free.", ctx) == []
@@ -222,6 +190,10 @@ def test_second_look_at_the_closest_sentence():
     assert check_grounding("Members can renew their parking permit twice at the front desk.", ctx)
 
 
+RATE_LIMIT = ["The limit is 600 requests per minute; exceeding it returns HTTP 429."]
+TRAIN = ["The direct train from Lyon to Marseille takes 1 hour 40 minutes."]
+ACME = ["Acme Corp acquired Bluefin Analytics in 2021 for $40 million."]
+HOTELS = ["The Harbor View Hotel offers free parking for guests. The Bayside Inn charges $20 per night for parking."]
 SHIPPING = ["Standard shipping uses ground couriers and costs $4.25.",
             "Express shipping goes by air freight, costs $9.50 and arrives the next business day.",
             "Parcels to Canada take 10 days by road; parcels to Mexico take 5 days by sea.",
@@ -233,6 +205,22 @@ HOURS = ["Check-in begins at 3 p.m. and check-out is by 11 a.m.",
 
 
 @pytest.mark.parametrize("answer, context, grounded", [
+    # number words and composite quantities
+    ("Sending more than six hundred requests a minute gets you a 429.", RATE_LIMIT, True),
+    ("Sending more than seven hundred requests a minute gets you a 429.", RATE_LIMIT, False),
+    ("The direct train takes 100 minutes.", TRAIN, True),
+    ("The direct train takes 110 minutes.", TRAIN, False),
+    ("At 5,895 m, Kilimanjaro is the tallest mountain in Africa.",
+     ["Mount Kilimanjaro is Africa's highest peak at 5,895 metres."], True),
+    # argument swaps
+    ("Bluefin Analytics acquired Acme Corp in 2021.", ACME, False),
+    ("Acme Corp acquired Bluefin Analytics in 2021.", ACME, True),
+    ("Bluefin Analytics was acquired by Acme Corp in 2021.", ACME, True),
+    ("Acme Corp was acquired by Bluefin Analytics in 2021.", ACME, False),
+    # a predicate the context says of another named item
+    ("The Bayside Inn offers free parking for guests.", HOTELS, False),
+    ("The Harbor View Hotel offers free parking for guests.", HOTELS, True),
+    ("Parking at the Bayside Inn costs $20 per night.", HOTELS, True),
     # a value said of another item (the value-swap rule, or the older role-word rule where an antonym pair exists)
     ("Standard shipping with ground couriers costs $9.50.", SHIPPING, False),
     ("Express shipping by air freight costs $9.50.", SHIPPING, True),
@@ -253,5 +241,5 @@ HOURS = ["Check-in begins at 3 p.m. and check-out is by 11 a.m.",
     ("Check-in starts at 16:00.", HOURS, False),
     ("The counter resets at 01:00 UTC.", HOURS, False),
 ])
-def test_values_and_times_against_context(answer, context, grounded):
+def test_grounded_against_context(answer, context, grounded):
     assert (not check_grounding(answer, context)) == grounded

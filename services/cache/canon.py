@@ -75,6 +75,21 @@ _ISE_RE = re.compile(r"^(.{3,})is(e|ed|es|ing|ation|ations|er|ers)$")
 _YSE_RE = re.compile(r"^(anal|paral|catal|dial|electrol|hydrol)ys(e|ed|es|ing)$")
 
 
+# Chat shorthand a user types for a common word ("can u tell me", "acct balance pls"). Only forms with one
+# reading in a support query.
+CHAT_SHORTHAND = {
+    "u": "you", "ur": "your", "pls": "please", "plz": "please", "thx": "thanks", "ty": "thanks",
+    "acct": "account", "accts": "accounts", "appt": "appointment", "appts": "appointments",
+    "pmt": "payment", "pmts": "payments", "msg": "message", "msgs": "messages", "mgr": "manager",
+    "b4": "before", "abt": "about",
+}
+
+
+def canonical_spelling(word: str) -> str:
+    """One spelling for a lower-case word: chat shorthand spelled out, then :func:`americanize`."""
+    return CHAT_SHORTHAND.get(word) or americanize(word)
+
+
 def americanize(word: str) -> str:
     """Canonical (American) spelling of a lower-case word; unchanged when no rule applies."""
     if word in IRREGULAR_SPELLING:
@@ -196,7 +211,8 @@ IDIOMS = {
 # a modal, "to" or nothing ("how do I file a claim" -> "submit"; "delete the file my manager sent" stays
 # the noun). Only verbs with one meaning in a support query are listed.
 VERB_IN_CONTEXT = {"file": "submit", "filing": "submitting", "place": "create", "placing": "creating"}
-VERB_CONTEXT_BEFORE = {"i", "we", "you", "to", "please", "can", "could", "do", "how", "where", "when", "and"}
+VERB_CONTEXT_BEFORE = {"i", "we", "you", "to", "please", "can", "could", "do", "how", "where", "when", "and",
+                       "for"}
 VERB_CONTEXT_AFTER = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "these",
                       "those", "another", "new"}
 

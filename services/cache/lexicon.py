@@ -249,6 +249,8 @@ COMPARATIVE_WORDS = {
 POLARITY_PHRASES = {
     ("turn", "on"): ("toggle", "on"), ("switch", "on"): ("toggle", "on"),
     ("turn", "off"): ("toggle", "off"), ("switch", "off"): ("toggle", "off"),
+    ("power", "on"): ("toggle", "on"), ("power", "off"): ("toggle", "off"),
+    ("powered", "on"): ("toggle", "on"), ("powered", "off"): ("toggle", "off"),
     ("opt", "in"): ("toggle", "on"), ("opt", "out"): ("toggle", "off"),
     ("log", "in"): ("session", "in"), ("logged", "in"): ("session", "in"),
     ("sign", "in"): ("session", "in"), ("signed", "in"): ("session", "in"),
@@ -357,6 +359,9 @@ SCOPE_NOUNS = {
     "tenant": "tenant", "subsidiary": "subsidiary", "parent": "parent", "unit": "department",
     "firm": "org", "business": "org", "enterprise": "org", "employer": "org",
 }
+# What an employer issues: "work X" is the company's X.
+WORK_ISSUED = {"laptop", "laptops", "computer", "computers", "phone", "phones", "email", "emails", "device",
+               "devices", "pc", "desktop", "account", "accounts", "card", "cards", "car", "vehicle", "badge"}
 ROLE_NOUNS = {
     "admin": "admin", "admins": "admin", "administrator": "admin", "administrators": "admin",
     "superadmin": "superadmin", "owner": "owner", "owners": "owner", "user": "user", "users": "user",
@@ -476,7 +481,7 @@ FILLERS = {
     "also", "still", "so", "well", "ok", "okay", "?", ".", "!", ",", ";", ":", "'", '"', "(", ")", "-",
     "...", "my", "i", "we", "our", "us", "to-do", "exactly", "one", "ones", "again", "anything",
     "something", "here", "right", "now", "yes", "should", "people", "persons", "person", "pax",
-    "process", "procedure", "steps", "step", "time", "offer", "offers", "provide", "provides",
+    "process", "procedure", "steps", "step", "time", "offer", "offers", "provide", "provides", "tell",
 }
 # Canonical form for interchangeable words (applies in the frame check only).
 SYNONYMS = {
@@ -522,7 +527,7 @@ FUNCTION_WORDS = {"from", "to", "into", "in", "on", "at", "for", "of", "with", "
 INSERTABLE = {"order", "item", "product", "service", "detail", "info", "information", "option", "feature",
               "setting", "thing", "app", "application", "account", "available", "availability", "currently",
               "exactly", "actually", "generally", "usually", "typically", "normally", "total", "overall",
-              "eligible"}
+              "eligible", "form"}
 # Prepositions and connectors that carry no role a slot does not already capture; a frame difference made
 # only of these ("minimum balance for / on a checking account") is not a different question.
 WEAK_CONNECTORS = {"for", "on", "in", "at", "of", "with", "about", "per", "via", "regarding", "concerning",
@@ -568,6 +573,7 @@ SYNONYMS.update({
     "remote": "remotely", "extension": "extend",
     # "two more / additional lines" = "2 extra lines" ("more" after a number is no comparative)
     "more": "extra", "additional": "extra",
+    "different": "another", "requirement": "rule", "guideline": "rule", "symptom": "sign",
     # "use / apply / redeem a code", "data usage" = "data used"; "help me understand X" = "explain X"
     "use": "apply", "used": "apply", "usage": "apply", "redeem": "apply", "understand": "explain",
 })

@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from services.cache import canon as C
 from services.cache import lexicon as L
 
-SLOTS_VERSION = 7
+SLOTS_VERSION = 8
 
 _TOKEN_RE = re.compile(
     r"""
@@ -165,7 +165,7 @@ class _Extractor:
             low = raw.lower()
             poss = low.endswith("'s") and len(low) > 2
             base = low[:-2] if poss else low
-            low, base = C.americanize(low), C.americanize(base)
+            low, base = C.canonical_spelling(low), C.canonical_spelling(base)
             self.toks.append(_Tok(raw, low, base, prev_end, poss))
             prev_end = raw in _SENTENCE_END
         self._join_compounds()
@@ -565,10 +565,12 @@ class _Extractor:
                 self.claim(i, i + 1, "code", L.NAMED_CODES[self.toks[i].low])  # "401k"
                 i += 1
                 continue
-            # ordinals: "3rd", "21st"
+            # ordinals: "3rd", "21st", and "second".."tenth" before a word ("a second checked bag" = "a 2nd
+            # checked bag"; "wait a second" is no ordinal; "first" is mostly idiom: "first time", "at first")
             m = _ORDINAL_RE.match(self.toks[i].low)
-            if m:
-                self.claim(i, i + 1, "number", f"#{int(m[1])}")
+            word = L.ORDINAL_WORDS.get(self.toks[i].low, 0)
+            if m or word >= 2 and self.low(i + 1)[:1].isalpha() and self.low(i + 1) not in L.FUNCTION_WORDS:
+                self.claim(i, i + 1, "number", f"#{int(m[1]) if m else word}")
                 i += 1
                 continue
             num = self.parse_number(i)
@@ -701,7 +703,8 @@ class _Extractor:
                 if self.low(i - 1) in ("all", "anything", "everything", "everyone", "everybody"):
                     self.claim(i, i + 1, "negation", "neg")
                     self.negation += 1
-            elif low in L.NEGATORS or low in L.NEGATIVE_PREFIXED or low.startswith("non-"):
+            elif low in L.NEGATORS or low in L.NEGATIVE_PREFIXED or low.startswith("non-") \
+                    or low.endswith("s") and low[:-1] in L.NEGATIVE_PREFIXED:  # "nonprofits"
                 self.claim(i, i + 1, "negation", "neg")
                 self.negation += 1
 
@@ -739,6 +742,9 @@ class _Extractor:
                 self.claim(i, i + 1, "person", L.PERSON_PRONOUNS[tk.low])
                 continue
             base = tk.base
+            if base == "work" and self.base(i + 1) in L.WORK_ISSUED:
+                self.claim(i, i + 1, "scope", "org")  # "my work laptop" = "my company laptop"
+                continue
             sing = base[:-1] if base.endswith("s") and base[:-1] in L.SCOPE_NOUNS else base
             if sing in L.SCOPE_NOUNS and (tk.possessive or self.low(i - 1) in L.PERSON_PRONOUNS
                                           or self.low(i - 1) == "the" or base in ("team", "department",
@@ -919,7 +925,7 @@ class _Extractor:
         o = self.owner[j]
         if o is not None and self.claims[o].slot not in ("wh", "negation"):
             return self.claims[o].value
-        return _lemma(self.toks[j].base)
+        return _canonical_word(self.toks[j].low, self.toks[j].base)  # "to another / a different pharmacy"
 
     def _anchor_after(self, i: int) -> str | None:
         j = self._index_after(i)
@@ -1555,15 +1561,20 @@ def _wh_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def _recase(a: Slots, b: Slots) -> Slots:
-    """A one-word entity of ``a`` that ``b`` has as a plain word is the same word typed in capitals
-    ("How do I RESET my router?"): make it a plain word of ``a`` too."""
-    plain = {t for t in b.frame if not t.startswith("<")}
-    words = {x: _canonical_word(x, x) for x in set(a.entity) - set(b.entity)
-             if x.isalpha() and _canonical_word(x, x) in plain}
+    """An entity of ``a`` that ``b`` has as plain words in the same sequence is the same name typed in
+    capitals ("How do I RESET my router?", "Blue Cross" / "blue cross"): make it plain words of ``a`` too."""
+    plain = [t for t in b.frame if not t.startswith("<")]
+    words: dict[str, tuple[str, ...]] = {}
+    for x in set(a.entity) - set(b.entity):
+        parts = tuple(_canonical_word(w, w) for w in x.split())
+        if all(w.isalpha() for w in parts) and any(
+                tuple(plain[i:i + len(parts)]) == parts for i in range(len(plain) - len(parts) + 1)):
+            words[x] = parts  # "Blue Cross" / "blue cross": the same words in sequence
     if not words:
         return a
     entity = tuple(x for x in a.entity if x not in words)
-    frame = tuple(words.get(t[len("<entity:"):-1], t) if t.startswith("<entity:") else t for t in a.frame)
+    frame = tuple(w for t in a.frame
+                  for w in (words.get(t[len("<entity:"):-1], (t,)) if t.startswith("<entity:") else (t,)))
     return Slots(**{**a.__dict__, "entity": entity, "frame": frame})
 
 

@@ -1,6 +1,6 @@
 """Score the semantic cache on the labelled pairs and print the similarity distributions.
 
-    .venv/bin/python tests/cache/eval_pairs.py [--threshold 0.75] [--split tune|dev|heldout|heldout2|heldout3|heldout4|heldout5|all] [-v]
+    .venv/bin/python tests/cache/eval_pairs.py [--threshold 0.75] [--split tune|dev|heldout|heldout2..heldout15|all] [-v]
 
 Each pair is judged exactly as production judges it: put ``a`` into a fresh :class:`SemanticCache`,
 look up ``b``. A near-miss that hits is a false hit (must be 0); paraphrases should hit (>= 80%).
@@ -29,6 +29,9 @@ DATA = Path(__file__).with_name("data")
 SPLITS = {"tune": ["pairs_tune.jsonl"], "dev": ["pairs_dev.jsonl"], "heldout": ["pairs_heldout.jsonl"],
           "heldout2": ["pairs_heldout2.jsonl"], "heldout3": ["pairs_heldout3.jsonl"],
           "heldout4": ["pairs_heldout4.jsonl"], "heldout5": ["pairs_heldout5.jsonl"], "heldout6": ["pairs_heldout6.jsonl"], "heldout7": ["pairs_heldout7.jsonl"], "heldout8": ["pairs_heldout8.jsonl"], "heldout9": ["pairs_heldout9.jsonl"],
+          "heldout10": ["pairs_heldout10.jsonl"], "heldout11": ["pairs_heldout11.jsonl"],
+          "heldout12": ["pairs_heldout12.jsonl"], "heldout13": ["pairs_heldout13.jsonl"],
+          "heldout14": ["pairs_heldout14.jsonl"], "heldout15": ["pairs_heldout15.jsonl"],
           "all": ["pairs_tune.jsonl", "pairs_dev.jsonl", "pairs_heldout.jsonl", "pairs_heldout2.jsonl"]}
 
 
@@ -97,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         q = np.percentile(xs, [0, 10, 25, 50, 75, 90, 100]) if xs else []
         print(f"  cosine {label:<10} n={len(xs):>3}  min/p10/p25/p50/p75/p90/max = "
               + "/".join(f"{v:.3f}" for v in q))
+    above = sum(x >= args.threshold for x in s.sims["paraphrase"])
+    print(f"  paraphrases at or above the threshold: {above}/{s.n_paraphrase} = {above / max(s.n_paraphrase, 1):.1%} "
+          f"(below it only the anchored band can serve)")
     print(f"  false hits: {len(s.false_hits)}/{s.n_near_miss}")
     print(f"  paraphrase hits: {s.n_paraphrase - len(s.paraphrase_misses)}/{s.n_paraphrase} "
           f"= {s.paraphrase_hit_rate:.1%}")

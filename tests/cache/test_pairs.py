@@ -21,7 +21,18 @@ round (within/up to bounds, "Dec. 24th", "two more", "how come", lowest fare, co
 2FA, "can you track", "check the status", "the last day to" = deadline, "convert X to <currency>"), so it is seen too: now 0/110, 49/60.
 heldout9 (122 near-miss / 70 paraphrase pairs, a fifth independent author) was measured once after that round and
 not worked on: 0/122 false hits, 45/70 = 64.3% paraphrases (16 of its 25 misses are below the 0.75 similarity
-threshold). It is the clean held-out: zero false hits holds on fresh data, the 80% paraphrase bar does not."""
+threshold). It was then no longer worked on by itself, but the heldout10/11 round lifted it to 46/70.
+heldout10 and heldout11 (110 near-miss / 60 and 62 paraphrase pairs, a sixth and seventh independent author, written
+at the same time) were measured once with the code that had not seen them (first look: 0/110 and 0/110 false hits,
+33/60 = 55.0% and 35/62 = 56.5% paraphrases). heldout10's misses then motivated a round (ordinal words, chat
+shorthand, "tell me", recased multi-word names, "work laptop", "power on", plural negative-prefixed words); heldout11
+was measured again after it (35/62, unchanged), then its own misses were worked on (ordinal words, synonyms inside
+a direction, "form", "procedure for filing"), so both are seen. On all three newest sets at most 72.9-75.0% of the paraphrases reach the 0.75 threshold at all
+(``eval_pairs.py`` prints this ceiling): zero false hits holds on fresh data, the 80% paraphrase bar does not.
+heldout12-15 (40-50 near-miss / 80-90 paraphrase pairs each, four more independent authors asked for freely reworded
+paraphrases) were measured once with the final code of that round and not worked on (0 false hits on all four;
+16/90, 15/90, 35/80, 23/90 paraphrases; only 23-63% of their paraphrases reach the threshold at all). They are the
+clean held-outs, and they show how far freely reworded questions are from the bar."""
 
 from __future__ import annotations
 
@@ -30,13 +41,16 @@ import pytest
 from tests.cache.eval_pairs import load_pairs, score
 
 SPLITS = ("tune", "dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
-          "heldout9")
+          "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15")
 # paraphrase hits measured at DEFAULT_THRESHOLD (hits, pairs)
 PARAPHRASE_FLOOR = {"tune": (48, 55), "dev": (25, 30), "heldout": (25, 27), "heldout2": (27, 30),
                     "heldout3": (40, 46), "heldout4": (44, 52), "heldout5": (32, 34),
-                    "heldout6": (40, 56), "heldout7": (49, 62), "heldout8": (49, 60), "heldout9": (45, 70)}
+                    "heldout6": (40, 56), "heldout7": (49, 62), "heldout8": (49, 60), "heldout9": (46, 70),
+                    "heldout10": (38, 60), "heldout11": (41, 62), "heldout12": (16, 90), "heldout13": (15, 90),
+                    "heldout14": (35, 80), "heldout15": (23, 90)}
 # measured below the 80% target: the floor is the measurement
-BELOW_BAR = {"heldout6": 0.66, "heldout7": 0.66, "heldout9": 0.64}
+BELOW_BAR = {"heldout6": 0.66, "heldout7": 0.66, "heldout9": 0.65, "heldout10": 0.63, "heldout11": 0.66,
+             "heldout12": 0.17, "heldout13": 0.16, "heldout14": 0.43, "heldout15": 0.25}
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -24,6 +25,28 @@ def default_cache_root() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return base / "flywheel"
+
+
+_FINGERPRINTS: dict[tuple[str, int, float], str] = {}
+_fp_lock = threading.Lock()
+
+
+def model_fingerprint(model_path: str | Path) -> str:
+    """SHA-256 (first 16 hex digits) of the model file, suffixed with its size; memoised per path/mtime."""
+    p = Path(model_path)
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime)
+    with _fp_lock:
+        if key in _FINGERPRINTS:
+            return _FINGERPRINTS[key]
+    h = hashlib.sha256()
+    with p.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    fp = f"{h.hexdigest()[:16]}-{st.st_size}"
+    with _fp_lock:
+        _FINGERPRINTS[key] = fp
+    return fp
 
 
 def shipped_model_path() -> Path:

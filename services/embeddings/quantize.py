@@ -22,7 +22,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from services.embeddings.model import default_cache_root
+from services.embeddings.model import default_cache_root, model_fingerprint
 
 _lock = threading.Lock()
 
@@ -45,15 +45,12 @@ def cache_dir() -> Path:
 
 
 def _fingerprint(src: Path) -> str:
+    """The source model's fingerprint (shared with the corpus-embedding cache) and the quantiser's versions."""
     import onnx
     import onnxruntime
 
-    h = hashlib.blake2b(digest_size=8)
-    with src.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    h.update(f"onnx={onnx.__version__} ort={onnxruntime.__version__}".encode())
-    return h.hexdigest()
+    versions = hashlib.blake2b(f"onnx={onnx.__version__} ort={onnxruntime.__version__}".encode(), digest_size=4)
+    return f"{model_fingerprint(src)}-{versions.hexdigest()}"
 
 
 def dynamic_int8_model(src: Path | str, directory: Path | None = None) -> Path:

@@ -19,32 +19,10 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from services.embeddings import DIM
-from services.embeddings.model import default_cache_root
+from services.embeddings.model import default_cache_root, model_fingerprint
 
 if TYPE_CHECKING:
     from services.embeddings import Embedder
-
-_FINGERPRINTS: dict[tuple[str, int, float], str] = {}
-_fp_lock = threading.Lock()
-
-
-def model_fingerprint(model_path: str | Path) -> str:
-    """SHA-256 (first 16 hex digits) of the model file, suffixed with its size; memoised per path/mtime."""
-    p = Path(model_path)
-    st = p.stat()
-    key = (str(p.resolve()), st.st_size, st.st_mtime)
-    with _fp_lock:
-        if key in _FINGERPRINTS:
-            return _FINGERPRINTS[key]
-    h = hashlib.sha256()
-    with p.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    fp = f"{h.hexdigest()[:16]}-{st.st_size}"
-    with _fp_lock:
-        _FINGERPRINTS[key] = fp
-    return fp
-
 
 def text_key(text: str) -> str:
     """Stable key of one passage text."""

@@ -392,7 +392,7 @@ class HybridIndex:
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
         with self._lock:
-            from services.retrieval.embcache import model_fingerprint
+            from services.embeddings.model import model_fingerprint
 
             manifest = {
                 "format": FORMAT_VERSION,
@@ -426,7 +426,7 @@ class HybridIndex:
             raise ValueError(f"unsupported index format {manifest.get('format')!r}")
         self = cls(IndexConfig.from_dict(manifest["config"]), embedder=embedder, reranker=reranker)
         if check_model:
-            from services.retrieval.embcache import model_fingerprint
+            from services.embeddings.model import model_fingerprint
 
             have = model_fingerprint(self.embedder.model_path)
             if have != manifest["model"]:
